@@ -1,0 +1,55 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "lrsweep",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "lrsweep", targets: ["lrsweep"]),
+        .library(name: "SweepKit", targets: ["SweepKit"]),
+        .library(name: "Training", targets: ["Training"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    ],
+    targets: [
+        // libzmq from Debian's libzmq3-dev; the header lives in /usr/include, so no pkg-config name
+        // (pkg-config's libzmq pulls an -isystem flag from krb5 that SwiftPM refuses).
+        .systemLibrary(name: "CZeroMQ", path: "Sources/CZeroMQ",
+                       providers: [.apt(["libzmq3-dev"])]),
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .target(name: "SweepKit", dependencies: [.product(name: "Yams", package: "Yams")]),
+        .target(name: "Training", dependencies: ["CBLAS", "SweepKit"]),
+        .target(name: "Wire", dependencies: ["CZeroMQ", "SweepKit",
+                                             .product(name: "Logging", package: "swift-log")]),
+        .target(name: "SweepCoordinator", dependencies: [
+            "Wire", "SweepKit",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "SweepWorker", dependencies: [
+            "Wire", "Training", "SweepKit",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "Reports", dependencies: ["SweepKit", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "SweepTesting", dependencies: ["SweepKit", "Wire"]),
+        .executableTarget(name: "lrsweep", dependencies: [
+            "SweepKit", "Training", "Wire", "SweepCoordinator", "SweepWorker", "Reports",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "SweepKitTests", dependencies: ["SweepKit", "SweepTesting", "Training"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "SweepKit"]),
+        .testTarget(name: "WireTests", dependencies: ["Wire", "SweepKit", "SweepTesting"]),
+        .testTarget(name: "SweepCoordinatorTests", dependencies: ["SweepCoordinator", "SweepKit", "SweepTesting", "Wire"]),
+        .testTarget(name: "SweepWorkerTests", dependencies: ["SweepWorker", "SweepKit", "Training", "Wire"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "SweepKit", "SweepCoordinator",
+                                                        .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "IntegrationTests", dependencies: ["lrsweep", "SweepKit",
+                                                            .product(name: "GRDB", package: "GRDB.swift")]),
+    ]
+)
