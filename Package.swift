@@ -22,8 +22,10 @@ let package = Package(
                        providers: [.apt(["libzmq3-dev"])]),
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS",
                        providers: [.apt(["libopenblas-dev"])]),
+        // zlib reads the datasets' .gz files (Foundation on Linux has no gzip decoder).
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "SweepKit", dependencies: [.product(name: "Yams", package: "Yams")]),
-        .target(name: "Training", dependencies: ["CBLAS", "SweepKit"]),
+        .target(name: "Training", dependencies: ["CBLAS", "CZlib", "SweepKit"]),
         .target(name: "Wire", dependencies: ["CZeroMQ", "SweepKit",
                                              .product(name: "Logging", package: "swift-log")]),
         .target(name: "SweepCoordinator", dependencies: [
@@ -42,7 +44,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "SweepKitTests", dependencies: ["SweepKit", "SweepTesting", "Training"]),
+        .testTarget(name: "SweepKitTests", dependencies: ["SweepKit", "SweepTesting"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "SweepKit"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "SweepKit", "SweepTesting"]),
         .testTarget(name: "SweepCoordinatorTests", dependencies: ["SweepCoordinator", "SweepKit", "SweepTesting", "Wire"]),

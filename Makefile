@@ -1,0 +1,32 @@
+# lrsweep — `make demo` to see a sweep, `make test` for the whole suite, `make bench` for speed.
+SWIFT ?= swift
+ARCH := $(shell uname -m)
+# Swift on x86-64 Linux targets baseline SSE2 unless told otherwise; the engine's SIMD loops need FMA.
+ifeq ($(ARCH),x86_64)
+CPU_FLAGS := -Xswiftc -target-cpu -Xswiftc haswell
+endif
+BUILD_FLAGS := -c release $(CPU_FLAGS)
+BIN := .build/release/lrsweep
+
+.PHONY: setup build demo test bench clean
+
+setup:
+	@bash scripts/setup.sh
+
+build: setup
+	$(SWIFT) build $(BUILD_FLAGS) --product lrsweep
+
+demo: build
+	$(BIN) run sweeps/quickstart.yaml --workers 2
+
+test: setup
+	$(SWIFT) build $(BUILD_FLAGS)
+	$(SWIFT) test $(BUILD_FLAGS)
+
+bench: build
+	$(BIN) bench train --model logreg --batch-size 128 --threads 2 --steps 200
+	$(BIN) bench train --model mlp --batch-size 128 --threads 2 --steps 30
+	$(BIN) bench train --model lenet5 --batch-size 128 --threads 2 --steps 30
+
+clean:
+	rm -rf .build runs

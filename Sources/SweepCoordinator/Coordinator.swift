@@ -1,0 +1,171 @@
+import Foundation
+import Logging
+import SweepKit
+import Wire
+
+/// A moment of a running sweep, for progress bars and `status`.
+public struct CoordinatorSnapshot: Sendable {
+    public var counts: [TrialStatus: Int]
+    public var total: Int
+    public var workers: Int
+    public var elapsed: Double
+}
+
+/// The coordinator: binds a ROUTER socket, runs the ``Scheduler`` and writes the ``ResultStore``.
+///
+/// All socket work happens on the thread that calls ``run(onProgress:)``: the socket is confined
+/// to it (libzmq sockets are not thread-safe). The logic lives in the scheduler; this type only
+/// moves bytes, time and rows.
+public final class Coordinator {
+    public let spec: SweepSpec
+    public let store: ResultStore
+    private let logger: Logger
+    private var scheduler: Scheduler
+    private let context: ZMQContext
+    private let socket: ZMQSocket
+    public private(set) var endpoint: String = ""
+    private var identities: [String: [UInt8]] = [:]
+    private var droppedMessages = 0
+    private var lastDropLog = 0.0
+    private let start = Date()
+
+    /// Opens the store, loads what it already holds of this sweep and binds `bind`.
+    public init(spec: SweepSpec, store: ResultStore, bind: String, config: SchedulerConfig? = nil,
+                logger: Logger) throws {
+        self.spec = spec
+        self.store = store
+        self.logger = logger
+        let trials = spec.trials()
+        try store.prepare(spec: spec, trials: trials, now: Date().timeIntervalSince1970)
+        let resumed = try store.loadStates()
+        let tasks = trials.map { spec.task(for: $0, attempt: 0) }
+        scheduler = Scheduler(tasks: tasks, config: config ?? SchedulerConfig(retries: spec.retries),
+                              resumed: resumed)
+        context = try ZMQContext()
+        socket = try ZMQSocket(context: context, type: .router)
+        // Report unroutable sends (a worker that vanished) instead of dropping them silently, and
+        // let a worker that reconnects under the same id take over its old connection.
+        try socket.setOption(ZMQ_ROUTER_MANDATORY_OPTION, Int32(1))
+        try socket.setOption(ZMQ_ROUTER_HANDOVER_OPTION, Int32(1))
+        try socket.setOption(ZMQ_MAXMSGSIZE_OPTION, Int64(MessageCodec.maxBodyBytes + 4096))
+        try socket.bind(bind)
+        endpoint = try socket.lastEndpoint()
+        let done = scheduler.counts().filter { $0.key.isFinal }.map(\.value).reduce(0, +)
+        if done > 0 {
+            logger.info("resuming sweep", metadata: ["sweep.name": "\(spec.name)", "trials.finished": "\(done)"])
+        }
+    }
+
+    private var now: Double { Date().timeIntervalSince(start) }
+
+    public func snapshot() -> CoordinatorSnapshot {
+        CoordinatorSnapshot(counts: scheduler.counts(), total: spec.trialCount, workers: scheduler.workerIDs.count,
+                            elapsed: now)
+    }
+
+    /// Serves workers until every trial has ended, then says `bye` to them.
+    /// - Parameter onProgress: called about ten times a second from this thread.
+    public func run(onProgress: (CoordinatorSnapshot) throws -> Void = { _ in }) throws {
+        var lastTick = -1.0
+        while !scheduler.isComplete {
+            var actions: [SchedulerAction] = []
+            if try socket.pollIn(milliseconds: 50) {
+                var budget = 4096
+                while budget > 0, let frames = try socket.receive(dontWait: true) {
+                    budget -= 1
+                    actions += handle(frames)
+                }
+            }
+            let t = now
+            if t - lastTick >= 0.1 {
+                lastTick = t
+                actions += scheduler.tick(now: t)
+                try onProgress(snapshot())
+            }
+            try perform(actions)
+        }
+        for id in scheduler.workerIDs {
+            send(.bye(reason: "sweep \(spec.name) finished"), to: id)
+        }
+        try store.finish(now: Date().timeIntervalSince1970)
+        try onProgress(snapshot())
+    }
+
+    private func perform(_ actions: [SchedulerAction]) throws {
+        guard !actions.isEmpty else { return }
+        // Durable first, then acknowledged.
+        try store.apply(actions, now: Date().timeIntervalSince1970)
+        for case .send(let worker, let message) in actions {
+            send(message, to: worker)
+        }
+    }
+
+    private func send(_ message: Message, to worker: String) {
+        guard let identity = identities[worker] else { return }
+        do {
+            if try !socket.send([identity] + MessageCodec.encode(message), dontWait: true) {
+                logger.debug("worker unreachable", metadata: ["worker.id": "\(worker)", "message.type": "\(message.type)"])
+            }
+        } catch {
+            logger.warning("send failed", metadata: ["worker.id": "\(worker)", "error": "\(error)"])
+        }
+    }
+
+    private func handle(_ frames: [[UInt8]]) -> [SchedulerAction] {
+        guard let identity = frames.first else { return [] }
+        let worker = Self.name(of: identity)
+        let message: Message
+        do {
+            message = try MessageCodec.decode(Array(frames.dropFirst()))
+        } catch {
+            drop(worker: worker, error)
+            if case WireError.badVersion(let v) = error {
+                identities[worker] = identity
+                send(.reject(reason: "protocol version \(v) is not \(protocolVersion): upgrade lrsweep"), to: worker)
+            }
+            return []
+        }
+        let t = now
+        if case .hello(let hello) = message {
+            identities[worker] = identity
+            return scheduler.workerHello(worker, hello, now: t)
+        }
+        guard scheduler.heard(worker, now: t) else {
+            // A worker we do not know (we restarted, or its lease expired): ask it to register again.
+            if identities[worker] == nil { identities[worker] = identity }
+            if case .bye = message { return [] }
+            return [.send(worker: worker, .reject(reason: "unknown worker: send hello"))]
+        }
+        switch message {
+        case .ready(let slots): return scheduler.workerReady(worker, slots: slots, now: t)
+        case .progress(let p): return scheduler.progress(worker, p, now: t)
+        case .result(let r): return scheduler.result(worker, r, now: t)
+        case .bye: return scheduler.workerBye(worker, now: t)
+        case .heartbeat: return []
+        case .hello, .trial, .reject:
+            drop(worker: worker, WireError.unknownType("\(message.type) from a worker"))
+            return []
+        }
+    }
+
+    private func drop(worker: String, _ error: Error) {
+        droppedMessages += 1
+        let t = now
+        if t - lastDropLog > 1 {
+            lastDropLog = t
+            logger.warning("dropped malformed message", metadata: [
+                "worker.id": "\(worker)", "error": "\(error)", "dropped.total": "\(droppedMessages)"])
+        }
+    }
+
+    /// A printable name for a ROUTER identity: the worker's own id when it set one, else hex.
+    static func name(of identity: [UInt8]) -> String {
+        if !identity.isEmpty, identity.allSatisfy({ (0x21...0x7e).contains($0) }) {
+            return String(decoding: identity, as: UTF8.self)
+        }
+        return "peer-" + identity.map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Messages dropped as malformed so far.
+    public var dropped: Int { droppedMessages }
+}

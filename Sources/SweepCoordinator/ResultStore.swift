@@ -1,0 +1,162 @@
+import Foundation
+import GRDB
+import SweepKit
+import Wire
+
+/// An error opening or writing the results store.
+public struct StoreError: Error, LocalizedError, CustomStringConvertible {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+    public var errorDescription: String? { message }
+}
+
+/// The results store: `DIR/results.sqlite` (SQLite in WAL mode, through GRDB).
+///
+/// The coordinator is its only writer. Every batch of scheduler actions is written in one
+/// transaction before any message that depends on it is sent, so a killed coordinator loses
+/// nothing it acknowledged. Reports read the same file with their own read-only connection.
+public final class ResultStore: Sendable {
+    public let path: String
+    let db: DatabaseQueue
+
+    /// Opens (creating if needed) the store at `path`.
+    public init(path: String) throws {
+        self.path = path
+        var config = Configuration()
+        config.busyMode = .timeout(10)
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        do {
+            db = try DatabaseQueue(path: path, configuration: config)
+            try db.writeWithoutTransaction { try $0.execute(sql: "PRAGMA journal_mode = WAL") }
+            try Self.migrator.migrate(db)
+        } catch {
+            throw StoreError("cannot open results store \(path): \(error)")
+        }
+    }
+
+    static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE sweep (
+                    name TEXT PRIMARY KEY, spec_path TEXT NOT NULL, spec_text TEXT NOT NULL,
+                    metric TEXT NOT NULL, goal TEXT NOT NULL, trial_count INTEGER NOT NULL,
+                    started REAL NOT NULL, finished REAL);
+                CREATE TABLE trials (
+                    id TEXT PRIMARY KEY, idx INTEGER NOT NULL, parameters TEXT NOT NULL,
+                    optimizer TEXT, lr REAL, dataset TEXT, model TEXT, seed INTEGER,
+                    status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, worker TEXT,
+                    started REAL, finished REAL, seconds REAL, metrics TEXT, reason TEXT);
+                CREATE INDEX trials_status ON trials(status);
+                CREATE TABLE metric_points (
+                    trial_id TEXT NOT NULL, attempt INTEGER NOT NULL, step INTEGER NOT NULL,
+                    name TEXT NOT NULL, value REAL);
+                CREATE INDEX metric_points_trial ON metric_points(trial_id, name, step);
+                CREATE TABLE events (
+                    time REAL NOT NULL, kind TEXT NOT NULL, worker TEXT, trial_id TEXT, detail TEXT NOT NULL);
+                """)
+        }
+        return m
+    }
+
+    static func json<T: Encodable>(_ value: T) -> String {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys]
+        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf",
+                                                                nan: "nan")
+        // Encoding our own Codable values (strings, numbers, non-finite mapped to strings) cannot fail.
+        return (try? e.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+
+    /// Records the sweep and its trials. A store that already holds this sweep keeps its trial rows
+    /// (resume); one that holds a different sweep is an error.
+    public func prepare(spec: SweepSpec, trials: [Trial], now: Double) throws {
+        try db.write { db in
+            if let existing = try String.fetchOne(db, sql: "SELECT name FROM sweep"), existing != spec.name {
+                throw StoreError("\(path) holds sweep '\(existing)', not '\(spec.name)': choose another --out folder")
+            }
+            try db.execute(sql: """
+                INSERT INTO sweep(name, spec_path, spec_text, metric, goal, trial_count, started)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(name) DO UPDATE SET spec_text = excluded.spec_text, spec_path = excluded.spec_path,
+                    metric = excluded.metric, goal = excluded.goal, trial_count = excluded.trial_count, finished = NULL
+                """, arguments: [spec.name, spec.sourcePath, spec.sourceText, spec.metric, spec.goal.rawValue,
+                                 trials.count, now])
+            let insert = try db.makeStatement(sql: """
+                INSERT OR IGNORE INTO trials(id, idx, parameters, optimizer, lr, dataset, model, seed, status)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending')
+                """)
+            for t in trials {
+                let p = t.parameters
+                try insert.execute(arguments: [t.id, t.index, Self.json(p), p.optimizer, p.lr, p.dataset, p.model,
+                                               p.seed])
+            }
+        }
+    }
+
+    /// Trial states as last stored, for resuming a sweep.
+    public func loadStates() throws -> [String: Scheduler.TrialState] {
+        try db.read { db in
+            var states: [String: Scheduler.TrialState] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT id, status, attempts FROM trials") {
+                let id: String = row["id"]
+                let attempts: Int = row["attempts"]
+                let status = TrialStatus(rawValue: row["status"]) ?? .pending
+                states[id] = status.isFinal ? .finished(status, attempts: attempts) : .pending(attempts: attempts)
+            }
+            return states
+        }
+    }
+
+    /// Writes a batch of scheduler actions in one transaction.
+    public func apply(_ actions: [SchedulerAction], now: Double) throws {
+        guard actions.contains(where: { if case .send = $0 { return false } else { return true } }) else { return }
+        try db.write { db in
+            for action in actions {
+                switch action {
+                case .send:
+                    continue
+                case .recordLease(let id, let attempt, let worker):
+                    try db.execute(sql: """
+                        UPDATE trials SET status = 'running', attempts = ?, worker = ?, started = ? WHERE id = ?
+                        """, arguments: [attempt, worker, now, id])
+                case .recordProgress(let p):
+                    let insert = try db.cachedStatement(sql: """
+                        INSERT INTO metric_points(trial_id, attempt, step, name, value) VALUES (?, ?, ?, ?, ?)
+                        """)
+                    for point in p.points {
+                        try insert.execute(arguments: [p.trialID, p.attempt, point.step, point.name,
+                                                       point.value.isFinite ? point.value : nil])
+                    }
+                case .recordResult(let r, let worker):
+                    try db.execute(sql: """
+                        UPDATE trials SET status = ?, attempts = ?, worker = ?, finished = ?, seconds = ?,
+                            metrics = ?, reason = ? WHERE id = ?
+                        """, arguments: [r.status.rawValue, r.attempt, worker, now, r.seconds, Self.json(r.metrics),
+                                         r.reason, r.trialID])
+                    // Points of earlier, lost attempts would mix two runs in one curve.
+                    try db.execute(sql: "DELETE FROM metric_points WHERE trial_id = ? AND attempt <> ?",
+                                   arguments: [r.trialID, r.attempt])
+                case .recordRequeue(let id, let attempt, let failed, let reason):
+                    try db.execute(sql: """
+                        UPDATE trials SET status = ?, attempts = ?, worker = NULL, reason = ?,
+                            finished = CASE WHEN ? THEN ? ELSE NULL END WHERE id = ?
+                        """, arguments: [failed ? "failed" : "pending", attempt, reason, failed, now, id])
+                    try db.execute(sql: "INSERT INTO events(time, kind, worker, trial_id, detail) VALUES (?, ?, NULL, ?, ?)",
+                                   arguments: [now, failed ? "failed" : "retry", id, reason])
+                case .recordEvent(let kind, let worker, let detail):
+                    try db.execute(sql: "INSERT INTO events(time, kind, worker, trial_id, detail) VALUES (?, ?, ?, NULL, ?)",
+                                   arguments: [now, kind, worker, detail])
+                }
+            }
+        }
+    }
+
+    /// Marks the sweep finished.
+    public func finish(now: Double) throws {
+        try db.write { try $0.execute(sql: "UPDATE sweep SET finished = ?", arguments: [now]) }
+    }
+}

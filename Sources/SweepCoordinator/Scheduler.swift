@@ -1,0 +1,281 @@
+import SweepKit
+import Wire
+
+/// Timing of the lease protocol (the Paranoid Pirate pattern of the ZeroMQ guide).
+public struct SchedulerConfig: Sendable, Hashable {
+    /// Seconds between heartbeats sent to an idle peer.
+    public var heartbeatInterval: Double
+    /// Heartbeats a worker may miss before its leases expire.
+    public var liveness: Int
+    /// Attempts after the first when a worker dies mid-trial.
+    public var retries: Int
+
+    public init(heartbeatInterval: Double = 1, liveness: Int = 3, retries: Int = 2) {
+        self.heartbeatInterval = heartbeatInterval
+        self.liveness = liveness
+        self.retries = retries
+    }
+
+    /// Silence after which a worker is presumed dead.
+    public var expiry: Double { heartbeatInterval * Double(liveness) }
+}
+
+/// Something the scheduler wants done: the runner performs store actions first (in one
+/// transaction), then sends, so nothing is acknowledged before it is durable.
+public enum SchedulerAction: Sendable, Hashable {
+    case send(worker: String, Message)
+    case recordLease(trialID: String, attempt: Int, worker: String)
+    case recordProgress(Progress)
+    case recordResult(TrialResult, worker: String)
+    /// The attempt was lost (worker died); the trial is pending again, or failed if out of retries.
+    case recordRequeue(trialID: String, attempt: Int, failed: Bool, reason: String)
+    case recordEvent(kind: String, worker: String?, detail: String)
+}
+
+/// The coordinator's scheduling logic as a pure state machine: trials, leases, workers, credits.
+///
+/// It never reads a clock: every event carries `now`, so tests drive it deterministically. The
+/// coordinator's socket thread feeds it decoded messages and timer ticks and performs the
+/// ``SchedulerAction``s it returns.
+public struct Scheduler: Sendable {
+    public enum TrialState: Sendable, Hashable {
+        /// Waiting; `attempts` is how many attempts have been made so far.
+        case pending(attempts: Int)
+        case running(worker: String, attempt: Int)
+        case finished(TrialStatus, attempts: Int)
+    }
+
+    struct WorkerState: Sendable {
+        var hello: Hello
+        var credits: Int
+        var lastHeard: Double
+        var lastSent: Double
+        var leases: Set<String>
+    }
+
+    public let config: SchedulerConfig
+    private let tasks: [String: TrialTask]
+    private let order: [String]
+    public private(set) var states: [String: TrialState]
+    private var workers: [String: WorkerState] = [:]
+    /// Pending trial ids in order; `retryQueue` (lost attempts) goes first.
+    private var queue: [String]
+    private var queueHead = 0
+    private var retryQueue: [String] = []
+
+    /// - Parameters:
+    ///   - tasks: every trial of the sweep as attempt-less tasks, in grid order.
+    ///   - resumed: states loaded from the store (finished trials and attempt counts); others start pending.
+    public init(tasks: [TrialTask], config: SchedulerConfig, resumed: [String: TrialState] = [:]) {
+        self.config = config
+        var byID: [String: TrialTask] = [:]
+        var states: [String: TrialState] = [:]
+        var queue: [String] = []
+        for t in tasks {
+            byID[t.trial.id] = t
+            switch resumed[t.trial.id] {
+            case .finished(let s, let a):
+                states[t.trial.id] = .finished(s, attempts: a)
+            case .running(_, let a):
+                states[t.trial.id] = .pending(attempts: a)
+                queue.append(t.trial.id)
+            case .pending(let a):
+                states[t.trial.id] = .pending(attempts: a)
+                queue.append(t.trial.id)
+            case nil:
+                states[t.trial.id] = .pending(attempts: 0)
+                queue.append(t.trial.id)
+            }
+        }
+        self.tasks = byID
+        self.order = tasks.map(\.trial.id)
+        self.states = states
+        self.queue = queue
+    }
+
+    // MARK: - Queries
+
+    public var isComplete: Bool {
+        states.values.allSatisfy { if case .finished = $0 { return true } else { return false } }
+    }
+
+    public func counts() -> [TrialStatus: Int] {
+        var c: [TrialStatus: Int] = [:]
+        for s in states.values {
+            switch s {
+            case .pending: c[.pending, default: 0] += 1
+            case .running: c[.running, default: 0] += 1
+            case .finished(let st, _): c[st, default: 0] += 1
+            }
+        }
+        return c
+    }
+
+    public var workerIDs: [String] { workers.keys.sorted() }
+
+    public func hello(of worker: String) -> Hello? { workers[worker]?.hello }
+
+    // MARK: - Events
+
+    /// A worker joined (or re-joined). Trials it reports as still running stay leased to it.
+    public mutating func workerHello(_ id: String, _ hello: Hello, now: Double) -> [SchedulerAction] {
+        var actions: [SchedulerAction] = []
+        guard hello.protocolVersion == protocolVersion else {
+            return [.send(worker: id, .reject(reason: "protocol version \(hello.protocolVersion) is not "
+                        + "\(protocolVersion): upgrade lrsweep on this worker")),
+                    .recordEvent(kind: "refused", worker: id, detail: "protocol version \(hello.protocolVersion)")]
+        }
+        if workers[id] != nil {
+            actions += loseLeases(of: id, reason: "worker \(id) re-registered")
+        }
+        var leases: Set<String> = []
+        for ref in hello.running {
+            if case .pending(let attempts)? = states[ref.trialID], ref.attempt == attempts {
+                // Resumed after a coordinator restart: the worker still holds this attempt.
+                states[ref.trialID] = .running(worker: id, attempt: ref.attempt)
+                leases.insert(ref.trialID)
+                actions.append(.recordLease(trialID: ref.trialID, attempt: ref.attempt, worker: id))
+            }
+        }
+        workers[id] = WorkerState(hello: hello, credits: 0, lastHeard: now, lastSent: now, leases: leases)
+        actions.append(.recordEvent(kind: "join", worker: id,
+                                    detail: "\(hello.hostname) pid \(hello.pid), \(hello.slots) slot(s)"))
+        return actions
+    }
+
+    /// The worker can take `slots` more trials (credit-based flow control: credits add up, but a
+    /// worker never holds more trials than the slots it announced).
+    public mutating func workerReady(_ id: String, slots: Int, now: Double) -> [SchedulerAction] {
+        guard var w = workers[id] else { return [.send(worker: id, .reject(reason: "unknown worker: send hello"))] }
+        w.credits = max(0, min(w.credits + slots, w.hello.slots - w.leases.count))
+        w.lastHeard = now
+        workers[id] = w
+        return dispatch(now: now)
+    }
+
+    /// Any message from a worker proves it alive. Returns false for a worker we do not know.
+    @discardableResult
+    public mutating func heard(_ id: String, now: Double) -> Bool {
+        guard workers[id] != nil else { return false }
+        workers[id]?.lastHeard = now
+        return true
+    }
+
+    public mutating func progress(_ id: String, _ p: Progress, now: Double) -> [SchedulerAction] {
+        guard case .running(let w, let a)? = states[p.trialID], w == id, a == p.attempt else {
+            return [.recordEvent(kind: "stale", worker: id, detail: "progress of \(p.trialID) attempt \(p.attempt)")]
+        }
+        return [.recordProgress(p)]
+    }
+
+    /// An attempt ended. A result for an attempt that is no longer leased to this worker (its lease
+    /// expired and the trial went elsewhere) is ignored.
+    public mutating func result(_ id: String, _ r: TrialResult, now: Double) -> [SchedulerAction] {
+        guard case .running(let w, let a)? = states[r.trialID], w == id, a == r.attempt, r.status.isFinal else {
+            return [.recordEvent(kind: "stale", worker: id, detail: "late result of \(r.trialID) attempt \(r.attempt)")]
+        }
+        states[r.trialID] = .finished(r.status, attempts: r.attempt)
+        workers[id]?.leases.remove(r.trialID)
+        return [.recordResult(r, worker: id)]
+    }
+
+    /// The worker left cleanly; its unfinished trials go back to the queue.
+    public mutating func workerBye(_ id: String, now: Double) -> [SchedulerAction] {
+        guard workers[id] != nil else { return [] }
+        var actions = loseLeases(of: id, reason: "worker \(id) left")
+        workers[id] = nil
+        actions.append(.recordEvent(kind: "leave", worker: id, detail: "bye"))
+        return actions + dispatch(now: now)
+    }
+
+    /// Timer: expire silent workers, send heartbeats to idle ones, and dispatch.
+    public mutating func tick(now: Double) -> [SchedulerAction] {
+        var actions: [SchedulerAction] = []
+        for id in workers.keys.sorted() {
+            guard let w = workers[id] else { continue }
+            if now - w.lastHeard > config.expiry {
+                actions += loseLeases(of: id, reason: "worker \(id) silent for \(Int(now - w.lastHeard)) s")
+                workers[id] = nil
+                actions.append(.recordEvent(kind: "expire", worker: id, detail: "missed \(config.liveness) heartbeats"))
+            } else if now - w.lastSent >= config.heartbeatInterval {
+                workers[id]?.lastSent = now
+                actions.append(.send(worker: id, .heartbeat))
+            }
+        }
+        return actions + dispatch(now: now)
+    }
+
+    // MARK: - Internals
+
+    private mutating func loseLeases(of id: String, reason: String) -> [SchedulerAction] {
+        guard let w = workers[id] else { return [] }
+        var actions: [SchedulerAction] = []
+        for trialID in w.leases.sorted() {
+            guard case .running(let owner, let attempt)? = states[trialID], owner == id else { continue }
+            let failed = attempt > config.retries
+            states[trialID] = failed ? .finished(.failed, attempts: attempt) : .pending(attempts: attempt)
+            if !failed { retryQueue.append(trialID) }
+            actions.append(.recordRequeue(trialID: trialID, attempt: attempt, failed: failed,
+                                          reason: failed ? "\(reason); no retries left" : reason))
+        }
+        workers[id]?.leases = []
+        return actions
+    }
+
+    private func canRun(_ task: TrialTask, on hello: Hello) -> Bool {
+        guard task.trainer == nil, let dataset = task.trial.parameters.dataset else { return true }
+        return hello.datasets.contains(dataset)
+    }
+
+    /// Leases pending trials to workers with credit, oldest lost attempts first.
+    private mutating func dispatch(now: Double) -> [SchedulerAction] {
+        var actions: [SchedulerAction] = []
+        for id in workers.keys.sorted() {
+            while let w = workers[id], w.credits > 0, let trialID = nextPending(for: w.hello) {
+                guard case .pending(let attempts)? = states[trialID], let base = tasks[trialID] else { continue }
+                var task = base
+                task.attempt = attempts + 1
+                states[trialID] = .running(worker: id, attempt: task.attempt)
+                workers[id]?.credits -= 1
+                workers[id]?.leases.insert(trialID)
+                workers[id]?.lastSent = now
+                actions.append(.recordLease(trialID: trialID, attempt: task.attempt, worker: id))
+                actions.append(.send(worker: id, .trial(task)))
+            }
+        }
+        return actions
+    }
+
+    /// Removes and returns the first pending trial this worker can run.
+    private mutating func nextPending(for hello: Hello) -> String? {
+        func isPending(_ id: String) -> Bool { if case .pending? = states[id] { return true } else { return false } }
+        if let i = retryQueue.firstIndex(where: { isPending($0) && tasks[$0].map { canRun($0, on: hello) } ?? false }) {
+            return retryQueue.remove(at: i)
+        }
+        retryQueue.removeAll { !isPending($0) }
+        while queueHead < queue.count, !isPending(queue[queueHead]) { queueHead += 1 }
+        var i = queueHead
+        while i < queue.count {
+            let id = queue[i]
+            if isPending(id), let t = tasks[id], canRun(t, on: hello) {
+                if i == queueHead { queueHead += 1 } else { queue.remove(at: i) }
+                return id
+            }
+            i += 1
+        }
+        return nil
+    }
+
+    /// Pending trials that no connected worker can run (for `status`), by the dataset they need.
+    public func unrunnable() -> [String: Int] {
+        var missing: [String: Int] = [:]
+        guard !workers.isEmpty else { return [:] }
+        for id in order {
+            guard case .pending? = states[id], let t = tasks[id] else { continue }
+            if !workers.values.contains(where: { canRun(t, on: $0.hello) }) {
+                missing[t.trial.parameters.dataset ?? "?", default: 0] += 1
+            }
+        }
+        return missing
+    }
+}

@@ -1,0 +1,43 @@
+import Foundation
+import SweepKit
+import Training
+
+/// Runs one attempt at one trial on this machine.
+///
+/// `emit` streams metric points as they are measured (the worker batches them into `progress`
+/// messages); `shouldStop` turns true when the worker is shutting down. A runner never throws: a
+/// trial that cannot run is a `failed` result with a reason, a diverging one is `diverged`.
+public protocol TrialRunner: Sendable {
+    func run(_ task: TrialTask, emit: @escaping @Sendable ([MetricPoint]) -> Void,
+             shouldStop: @escaping @Sendable () -> Bool) -> TrialResult
+}
+
+/// Runs trials with lrsweep's own training engine.
+public struct EngineRunner: TrialRunner {
+    public let data: DataLocator
+
+    public init(data: DataLocator = DataLocator()) {
+        self.data = data
+    }
+
+    public func run(_ task: TrialTask, emit: @escaping @Sendable ([MetricPoint]) -> Void,
+                    shouldStop: @escaping @Sendable () -> Bool) -> TrialResult {
+        let started = Date()
+        let request = TrainingRequest(parameters: task.trial.parameters, config: task.train,
+                                      optimizerOptions: task.optimizerOptions)
+        do {
+            let summary = try runTraining(request, data: data, shouldStop: shouldStop) { event in
+                if case .evaluation(let step, let metrics) = event {
+                    emit(metrics.keys.sorted().compactMap { name in
+                        metrics[name].map { MetricPoint(step: step, name: name, value: $0) }
+                    })
+                }
+            }
+            return TrialResult(trialID: task.trial.id, attempt: task.attempt, status: summary.status,
+                               metrics: summary.metrics, reason: summary.reason, seconds: summary.seconds)
+        } catch {
+            return TrialResult(trialID: task.trial.id, attempt: task.attempt, status: .failed, metrics: [:],
+                               reason: String(describing: error), seconds: Date().timeIntervalSince(started))
+        }
+    }
+}

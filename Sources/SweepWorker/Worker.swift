@@ -1,0 +1,196 @@
+import Foundation
+import Logging
+import Synchronization
+import SweepKit
+import Wire
+
+/// How a worker joins and behaves.
+public struct WorkerOptions: Sendable {
+    public var endpoint: String
+    public var slots: Int
+    public var threads: Int
+    /// Keep serving after the coordinator says the sweep is over (for the next sweep).
+    public var stay: Bool
+    public var workerID: String
+    public var datasets: [String]
+    public var heartbeatInterval: Double
+    public var liveness: Int
+
+    public init(endpoint: String, slots: Int = 1, threads: Int = 1, stay: Bool = false, workerID: String? = nil,
+                datasets: [String] = [], heartbeatInterval: Double = 1, liveness: Int = 3) {
+        self.endpoint = endpoint
+        self.slots = slots
+        self.threads = threads
+        self.stay = stay
+        let host = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "host"
+        self.workerID = workerID ?? "\(host)-\(getpid())-\(UInt32.random(in: 0...UInt32.max) % 100_000)"
+        self.datasets = datasets
+        self.heartbeatInterval = heartbeatInterval
+        self.liveness = liveness
+    }
+}
+
+/// Messages produced by trial threads, waiting for the socket thread to send them.
+final class Outbox: Sendable {
+    private let queue = Mutex<[Message]>([])
+    func post(_ m: Message) { queue.withLock { $0.append(m) } }
+    func drain() -> [Message] { queue.withLock { q in defer { q = [] }; return q } }
+}
+
+/// The attempts this worker is running, shared between the socket thread and trial threads.
+final class RunningTrials: Sendable {
+    private let trials = Mutex<[String: TrialRef]>([:])
+    func insert(_ ref: TrialRef) { trials.withLock { $0[ref.trialID] = ref } }
+    func remove(_ id: String) { trials.withLock { _ = $0.removeValue(forKey: id) } }
+    var all: [TrialRef] { trials.withLock { Array($0.values) } }
+    var isEmpty: Bool { trials.withLock { $0.isEmpty } }
+}
+
+/// A flag that trial threads poll.
+final class StopFlag: Sendable {
+    private let value = Mutex(false)
+    func set() { value.withLock { $0 = true } }
+    var isSet: Bool { value.withLock { $0 } }
+}
+
+/// A worker: connects a DEALER to the coordinator, runs the trials it is sent and reports back.
+///
+/// The socket lives on the thread that calls ``run()``; each trial runs on its own thread (long
+/// BLAS work stays off Swift's cooperative pool) and hands its messages over through an outbox.
+public final class Worker {
+    public let options: WorkerOptions
+    private let runner: TrialRunner
+    private let logger: Logger
+    private let outbox = Outbox()
+    private let stop = StopFlag()
+    private let running = RunningTrials()
+
+    public init(options: WorkerOptions, runner: TrialRunner, logger: Logger) {
+        self.options = options
+        self.runner = runner
+        self.logger = logger
+    }
+
+    /// Asks the worker to stop taking work; running trials are told to stop.
+    public func requestStop() { stop.set() }
+
+    /// A closure that stops the worker, safe to call from a signal handler's queue.
+    public var stopper: @Sendable () -> Void {
+        let stop = self.stop
+        return { stop.set() }
+    }
+
+    /// Serves until the coordinator says `bye` (unless `stay`), or until stopped.
+    /// - Returns: true if the sweep ended normally.
+    public func run() throws -> Bool {
+        let context = try ZMQContext()
+        var backoff = 1.0
+        while !stop.isSet {
+            let outcome = try session(context: context)
+            switch outcome {
+            case .finished:
+                if !options.stay { return true }
+                backoff = 1
+            case .stopped:
+                return false
+            case .refused(let reason):
+                logger.error("coordinator refused this worker", metadata: ["reason": "\(reason)"])
+                return false
+            case .lostCoordinator:
+                logger.warning("coordinator silent; reconnecting", metadata: ["backoff.seconds": "\(backoff)"])
+                Thread.sleep(forTimeInterval: backoff)
+                backoff = min(backoff * 2, 32)
+            }
+        }
+        return false
+    }
+
+    enum SessionOutcome { case finished, stopped, refused(String), lostCoordinator }
+
+    /// One connection to the coordinator, until it ends for one of `SessionOutcome`'s reasons.
+    private func session(context: ZMQContext) throws -> SessionOutcome {
+        let socket = try ZMQSocket(context: context, type: .dealer)
+        defer { socket.close() }
+        try socket.setOption(ZMQ_ROUTING_ID_OPTION, bytes: Array(options.workerID.utf8))
+        try socket.connect(options.endpoint)
+        var lastHeard = Date()
+        var lastSent = Date.distantPast
+        func send(_ m: Message) throws {
+            try socket.send(MessageCodec.encode(m))
+            lastSent = Date()
+        }
+        func register() throws {
+            let held = running.all
+            try send(.hello(Hello(workerID: options.workerID, hostname: ProcessInfo.processInfo.hostName,
+                                  pid: getpid(), cores: ProcessInfo.processInfo.activeProcessorCount,
+                                  slots: options.slots, threads: options.threads, datasets: options.datasets,
+                                  running: held)))
+            let free = options.slots - held.count
+            if free > 0 { try send(.ready(slots: free)) }
+        }
+        try register()
+        while true {
+            if stop.isSet && running.isEmpty {
+                try? send(.bye(reason: "worker stopping"))
+                return .stopped
+            }
+            for m in outbox.drain() {
+                try send(m)
+                if case .result = m, !stop.isSet { try send(.ready(slots: 1)) }
+            }
+            if try socket.pollIn(milliseconds: 20) {
+                while let frames = try socket.receive(dontWait: true) {
+                    lastHeard = Date()
+                    let message: Message
+                    do {
+                        message = try MessageCodec.decode(frames)
+                    } catch {
+                        logger.warning("dropped malformed message from coordinator", metadata: ["error": "\(error)"])
+                        continue
+                    }
+                    switch message {
+                    case .trial(let task): start(task)
+                    case .heartbeat: break
+                    case .bye:
+                        logger.info("coordinator says the sweep is over")
+                        return .finished
+                    case .reject(let reason):
+                        if reason.hasPrefix("unknown worker") { try register() } else { return .refused(reason) }
+                    case .hello, .ready, .progress, .result:
+                        logger.warning("unexpected message from coordinator", metadata: ["message.type": "\(message.type)"])
+                    }
+                }
+            }
+            let now = Date()
+            if now.timeIntervalSince(lastSent) >= options.heartbeatInterval { try send(.heartbeat) }
+            if now.timeIntervalSince(lastHeard) > options.heartbeatInterval * Double(options.liveness) {
+                return .lostCoordinator
+            }
+        }
+    }
+
+    /// Runs `task` on its own thread; its progress and result go through the outbox.
+    private func start(_ task: TrialTask) {
+        let ref = TrialRef(trialID: task.trial.id, attempt: task.attempt)
+        running.insert(ref)
+        logger.info("trial started", metadata: ["trial.id": "\(task.trial.id)", "trial.attempt": "\(task.attempt)",
+                                                "trial.parameters": "\(task.trial.parameters)"])
+        let runner = self.runner
+        let outbox = self.outbox
+        let stop = self.stop
+        let running = self.running
+        let thread = Thread {
+            let result = runner.run(task, emit: { points in
+                outbox.post(.progress(Progress(trialID: task.trial.id, attempt: task.attempt, points: points)))
+            }, shouldStop: { stop.isSet })
+            running.remove(task.trial.id)
+            // A trial cut short because this worker is stopping is not a failure of the trial: the
+            // worker's bye makes the coordinator hand it to another worker.
+            if !(stop.isSet && result.status == .failed) {
+                outbox.post(.result(result))
+            }
+        }
+        thread.stackSize = 8 << 20
+        thread.start()
+    }
+}

@@ -1,0 +1,113 @@
+import Foundation
+
+/// Throughput of the training engine for one model, with BLAS's own throughput on the same
+/// matrix shapes as the yardstick (`lrsweep bench train`).
+public struct TrainBenchmark: Sendable, Codable {
+    public var model: String
+    public var batchSize: Int
+    public var threads: Int
+    /// Timed training steps (after warm-up).
+    public var steps: Int
+    /// Wall-clock seconds of the timed steps.
+    public var seconds: Double
+    public var samplesPerSecond: Double
+    /// `cblas_sgemm` throughput on exactly the products one step performs, same threads.
+    public var sgemmGflops: Double
+    /// Matrix-product FLOPs of a step (forward + backward) divided by the step's time.
+    public var modelGflops: Double
+    /// `modelGflops / sgemmGflops`: the share of the step's time spent doing useful BLAS work;
+    /// the rest is im2col, pooling, activations, the loss, the optimizer and data movement.
+    public var efficiency: Double
+    /// Matrix-product FLOPs per step.
+    public var flopsPerStep: Double
+    /// The products of one step, in the order they run.
+    public var gemmShapes: [String]
+}
+
+/// Times training steps of `model` on synthetic inputs (1×28×28, 10 classes) with plain SGD,
+/// then times `cblas_sgemm` alone on the same shapes, in the same process and thread count.
+///
+/// Both phases are warmed up first (a tenth of `steps`, at least 3) so that first-touch page
+/// faults and OpenBLAS's thread start-up are not measured.
+///
+/// - Throws: ``TrainingError`` for an unknown model or non-positive sizes.
+public func benchmarkTraining(model name: String, batchSize: Int, threads: Int, steps: Int) throws -> TrainBenchmark {
+    guard batchSize >= 1, threads >= 1, steps >= 1 else {
+        throw TrainingError.badConfig("batch size, threads and steps must all be at least 1")
+    }
+    BLAS.setThreads(threads)
+    let inputShape = [1, 28, 28], classes = 10
+    let model = try ModelFactory.make(name, inputShape: inputShape, classes: classes, seed: 1, dataset: "synthetic")
+    let context = OptimizerContext(stepsPerEpoch: steps, totalSteps: steps, weightDecay: 0)
+    let optimizer = try OptimizerRegistry.make(name: "sgd", lr: 1e-3, options: [:], context: context)
+    var rng = SplitMix64(seed: 7, stream: SplitMix64.Stream.synthetic)
+    var input = Tensor(shape: [batchSize] + inputShape)
+    input.withUnsafeMutableBufferPointer { xs in
+        for i in 0..<xs.count { xs[i] = rng.nextUnitFloat() }
+    }
+    let labels = (0..<batchSize).map { _ in Int32(rng.next() % UInt64(classes)) }
+    let loss = SoftmaxCrossEntropy()
+    let views = model.parameterViews
+    func trainStep(_ step: Int) {
+        model.zeroGradients()
+        let logits = model.forward(input, mode: .training)
+        _ = labels.withUnsafeBufferPointer { loss.evaluate(logits: logits, labels: $0, computeGradient: true) }
+        _ = model.backward(loss.gradientBuffer)
+        optimizer.update(views, step: step)
+    }
+    let warmUp = Swift.max(3, steps / 10)
+    for s in 0..<warmUp { trainStep(s + 1) }
+    let trainSeconds = timed { for s in 0..<steps { trainStep(warmUp + s + 1) } }
+
+    let shapes = model.gemmShapes(inputShape: inputShape, batch: batchSize)
+    let flopsPerStep = shapes.reduce(0) { $0 + $1.flops }
+    let gemmSeconds = timeGemms(shapes, warmUp: warmUp, repetitions: steps, rng: &rng)
+    let modelGflops = flopsPerStep * Double(steps) / trainSeconds / 1e9
+    let sgemmGflops = flopsPerStep * Double(steps) / gemmSeconds / 1e9
+    return TrainBenchmark(model: name, batchSize: batchSize, threads: threads, steps: steps, seconds: trainSeconds,
+                          samplesPerSecond: Double(batchSize * steps) / trainSeconds, sgemmGflops: sgemmGflops,
+                          modelGflops: modelGflops, efficiency: modelGflops / sgemmGflops,
+                          flopsPerStep: flopsPerStep, gemmShapes: shapes.map(\.description))
+}
+
+/// Seconds `body` takes on the monotonic clock.
+func timed(_ body: () -> Void) -> Double {
+    let clock = ContinuousClock()
+    let d = clock.measure(body)
+    return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+}
+
+/// Runs every product of `shapes` once per repetition on private random matrices and returns
+/// the seconds of the timed repetitions.
+private func timeGemms(_ shapes: [GemmShape], warmUp: Int, repetitions: Int, rng: inout SplitMix64) -> Double {
+    struct Operands {
+        let shape: GemmShape
+        let a: UnsafeMutablePointer<Float>
+        let b: UnsafeMutablePointer<Float>
+        let c: UnsafeMutablePointer<Float>
+    }
+    let operands = shapes.map { s -> Operands in
+        func buffer(_ n: Int) -> UnsafeMutablePointer<Float> {
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: n)
+            for i in 0..<n { p[i] = rng.nextUnitFloat() - 0.5 }
+            return p
+        }
+        return Operands(shape: s, a: buffer(s.m * s.k), b: buffer(s.k * s.n), c: buffer(s.m * s.n))
+    }
+    defer {
+        for o in operands {
+            o.a.deallocate()
+            o.b.deallocate()
+            o.c.deallocate()
+        }
+    }
+    func run() {
+        for o in operands {
+            // β = 0 throughout: the accumulating (β = 1) products cost the same in OpenBLAS.
+            BLAS.gemm(transA: o.shape.transA, transB: o.shape.transB, m: o.shape.m, n: o.shape.n, k: o.shape.k,
+                      a: o.a, b: o.b, beta: 0, c: o.c)
+        }
+    }
+    for _ in 0..<warmUp { run() }
+    return timed { for _ in 0..<repetitions { run() } }
+}

@@ -1,0 +1,145 @@
+/// A 2-D convolution (cross-correlation, as in every framework) over `[batch, c, h, w]` inputs,
+/// computed as im2col followed by one `cblas_sgemm` for the whole batch.
+///
+/// With K×K kernels, stride s and zero padding p, the output is
+/// `[batch, out, (h + 2p − K)/s + 1, (w + 2p − K)/s + 1]`. im2col lays every receptive field out
+/// as a column of the matrix `cols[C·K·K, B·Ho·Wo]`, so that
+/// - forward:  Y[O, B·Ho·Wo] = W[O, C·K·K] · cols            (then scattered to `[B, O, Ho, Wo]`, + bias);
+/// - backward: ∂W += ∂Y · colsᵀ;  ∂b += Σ ∂Y;  ∂cols = Wᵀ · ∂Y, folded back onto ∂X by col2im.
+/// One big product instead of one per image keeps the matrices large enough for BLAS to run near
+/// its peak; the price is `cols` memory (C·K·K·B·Ho·Wo floats), reused from step to step.
+public final class Conv2d: Layer {
+    public var name: String
+    public var needsInputGradient = true
+    public let inChannels: Int
+    public let outChannels: Int
+    public let kernel: Int
+    public let stride: Int
+    public let padding: Int
+    public let weight: Parameter
+    public let bias: Parameter
+
+    private var geometry = ConvGeometry(batch: 0, channels: 0, height: 0, width: 0, kernel: 1, stride: 1, padding: 0)
+    private var cols = Tensor()
+    private var product = Tensor()
+    private var output = Tensor()
+    private var gradInput = Tensor()
+    private var hasCachedInput = false
+
+    public init(name: String = "conv", inChannels: Int, outChannels: Int, kernel: Int, stride: Int = 1,
+                padding: Int = 0, bias useBias: Bool = true, rng: inout SplitMix64) {
+        precondition(inChannels > 0 && outChannels > 0 && kernel > 0 && stride > 0 && padding >= 0,
+                     "invalid Conv2d configuration")
+        self.name = name
+        self.inChannels = inChannels
+        self.outChannels = outChannels
+        self.kernel = kernel
+        self.stride = stride
+        self.padding = padding
+        weight = Parameter(name: "weight", shape: [outChannels, inChannels, kernel, kernel])
+        bias = Parameter(name: "bias", shape: [outChannels])
+        hasBias = useBias
+        Initializer.kaiming.fill(weight, fanIn: inChannels * kernel * kernel, fanOut: outChannels * kernel * kernel,
+                                 rng: &rng)
+    }
+
+    /// Convolutions followed by batch norm drop the bias, which the norm's shift makes redundant.
+    public let hasBias: Bool
+
+    public var parameters: [Parameter] { hasBias ? [weight, bias] : [weight] }
+
+    public func outputShape(for inputShape: [Int]) -> [Int] {
+        precondition(inputShape.count == 3 && inputShape[0] == inChannels,
+                     "\(name) expects [\(inChannels), h, w] inputs, got \(inputShape)")
+        let g = ConvGeometry(batch: 1, channels: inChannels, height: inputShape[1], width: inputShape[2],
+                             kernel: kernel, stride: stride, padding: padding)
+        precondition(g.outHeight > 0 && g.outWidth > 0, "\(name): input \(inputShape) is smaller than the kernel")
+        return [outChannels, g.outHeight, g.outWidth]
+    }
+
+    public func forward(_ x: Tensor, mode: ForwardMode) -> Tensor {
+        precondition(x.shape.count == 4 && x.shape[1] == inChannels, "\(name) got input \(x.shape)")
+        let g = ConvGeometry(batch: x.shape[0], channels: inChannels, height: x.shape[2], width: x.shape[3],
+                             kernel: kernel, stride: stride, padding: padding)
+        geometry = g
+        let o = outChannels, rows = g.colRows, columns = g.colColumns, plane = g.outHeight * g.outWidth
+        cols.resize(to: [rows, columns])
+        product.resize(to: [o, columns])
+        output.resize(to: [g.batch, o, g.outHeight, g.outWidth])
+        let w = weight.value, bias = bias.value, useBias = hasBias
+        x.withUnsafeBufferPointer { xs in
+            cols.withUnsafeMutableBufferPointer { cs in g.im2col(xs, into: cs) }
+        }
+        cols.withUnsafeBufferPointer { cs in
+            product.withUnsafeMutableBufferPointer { ps in
+                guard let pc = cs.baseAddress, let pp = ps.baseAddress else { return }
+                BLAS.gemm(m: o, n: columns, k: rows, a: w, b: pc, beta: 0, c: pp)
+            }
+        }
+        // product is [O, B, Ho·Wo]; the output wants [B, O, Ho·Wo].
+        product.withUnsafeBufferPointer { ps in
+            output.withUnsafeMutableBufferPointer { ys in
+                guard let pp = ps.baseAddress, let py = ys.baseAddress else { return }
+                for b in 0..<g.batch {
+                    for c in 0..<o {
+                        let src = pp + (c * g.batch + b) * plane, dst = py + (b * o + c) * plane
+                        let shift = useBias ? bias[c] : 0
+                        for i in 0..<plane { dst[i] = src[i] + shift }
+                    }
+                }
+            }
+        }
+        hasCachedInput = mode == .training
+        return output
+    }
+
+    public func backward(_ dy: Tensor) -> Tensor {
+        precondition(hasCachedInput, "\(name): backward without a training forward")
+        let g = geometry, o = outChannels, rows = g.colRows, columns = g.colColumns
+        let plane = g.outHeight * g.outWidth
+        precondition(dy.count == g.batch * o * plane, "\(name): gradient \(dy.shape) does not match the output")
+        let gw = weight.grad, gb = bias.grad, w = weight.value, useBias = hasBias
+        // Gather ∂Y into [O, B·Ho·Wo] (reusing the forward product buffer) and sum the bias gradient.
+        dy.withUnsafeBufferPointer { dys in
+            product.withUnsafeMutableBufferPointer { ps in
+                guard let pd = dys.baseAddress, let pp = ps.baseAddress else { return }
+                for b in 0..<g.batch {
+                    for c in 0..<o {
+                        let src = pd + (b * o + c) * plane
+                        (pp + (c * g.batch + b) * plane).update(from: src, count: plane)
+                        if useBias {
+                            var s: Float = 0
+                            for i in 0..<plane { s += src[i] }
+                            gb[c] += s
+                        }
+                    }
+                }
+            }
+        }
+        product.withUnsafeBufferPointer { ps in
+            cols.withUnsafeMutableBufferPointer { cs in
+                guard let pp = ps.baseAddress, let pc = cs.baseAddress else { return }
+                BLAS.gemm(transB: true, m: o, n: rows, k: columns, a: pp, b: pc, beta: 1, c: gw)
+                guard needsInputGradient else { return }
+                // cols is no longer needed: reuse it for ∂cols = Wᵀ · ∂Y.
+                BLAS.gemm(transA: true, m: rows, n: columns, k: o, a: w, b: pp, beta: 0, c: pc)
+            }
+        }
+        hasCachedInput = false
+        guard needsInputGradient else { return gradInput }
+        gradInput.resize(to: [g.batch, inChannels, g.height, g.width])
+        cols.withUnsafeBufferPointer { cs in
+            gradInput.withUnsafeMutableBufferPointer { dxs in g.col2im(cs, into: dxs) }
+        }
+        return gradInput
+    }
+
+    public func gemmShapes(inputShape: [Int], batch: Int) -> [GemmShape] {
+        let out = outputShape(for: inputShape)
+        let rows = inChannels * kernel * kernel, columns = batch * out[1] * out[2]
+        var shapes = [GemmShape(m: outChannels, n: columns, k: rows),
+                      GemmShape(m: outChannels, n: rows, k: columns, transB: true)]
+        if needsInputGradient { shapes.append(GemmShape(m: rows, n: columns, k: outChannels, transA: true)) }
+        return shapes
+    }
+}

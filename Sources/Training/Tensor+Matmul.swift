@@ -1,0 +1,80 @@
+import CBLAS
+
+/// The sizes of one matrix product C[m×n] = op(A)[m×k] · op(B)[k×n], as the layers issue them.
+///
+/// Layers report the products a training step performs (``Layer/gemmShapes(batch:)``), which
+/// gives the FLOP count of a step and lets the benchmark time `cblas_sgemm` on exactly those
+/// shapes for its efficiency figure.
+public struct GemmShape: Sendable, Hashable, CustomStringConvertible {
+    public var m: Int
+    public var n: Int
+    public var k: Int
+    public var transA: Bool
+    public var transB: Bool
+
+    public init(m: Int, n: Int, k: Int, transA: Bool = false, transB: Bool = false) {
+        self.m = m
+        self.n = n
+        self.k = k
+        self.transA = transA
+        self.transB = transB
+    }
+
+    /// Multiply-adds count twice: 2·m·n·k floating-point operations.
+    public var flops: Double { 2 * Double(m) * Double(n) * Double(k) }
+
+    public var description: String {
+        "\(m)×\(k)\(transA ? "ᵀ" : "") · \(k)×\(n)\(transB ? "ᵀ" : "")"
+    }
+}
+
+/// Thin, typed wrappers over OpenBLAS.
+enum BLAS {
+    /// C ← α·op(A)·op(B) + β·C for row-major matrices with the natural leading dimensions.
+    ///
+    /// `a` is m×k (or k×m when `transA`), `b` is k×n (or n×k when `transB`), `c` is m×n.
+    @inline(__always)
+    static func gemm(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
+                     alpha: Float = 1, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+                     beta: Float, c: UnsafeMutablePointer<Float>) {
+        guard m > 0, n > 0, k > 0 else { return }
+        let lda = transA ? m : k
+        let ldb = transB ? k : n
+        cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(n))
+    }
+
+    /// Sets the number of OpenBLAS threads for this process.
+    ///
+    /// OpenBLAS splits one product across threads in a fixed way for a given thread count, so a
+    /// run is bit-for-bit reproducible for a given seed *and* thread count.
+    static func setThreads(_ threads: Int) {
+        openblas_set_num_threads(Int32(Swift.max(1, threads)))
+    }
+
+    static var threads: Int { Int(openblas_get_num_threads()) }
+}
+
+extension Tensor {
+    /// The matrix product `self · other` of two rank-2 tensors (setup code and tests; layers call
+    /// `BLAS.gemm` directly into their own reused buffers).
+    public func matmul(_ other: Tensor, transposeSelf: Bool = false, transposeOther: Bool = false) -> Tensor {
+        precondition(shape.count == 2 && other.shape.count == 2, "matmul needs matrices")
+        let m = transposeSelf ? shape[1] : shape[0]
+        let k = transposeSelf ? shape[0] : shape[1]
+        let k2 = transposeOther ? other.shape[1] : other.shape[0]
+        let n = transposeOther ? other.shape[0] : other.shape[1]
+        precondition(k == k2, "inner sizes differ: \(shape) · \(other.shape)")
+        var result = Tensor(shape: [m, n])
+        withUnsafeBufferPointer { a in
+            other.withUnsafeBufferPointer { b in
+                result.withUnsafeMutableBufferPointer { c in
+                    guard let pa = a.baseAddress, let pb = b.baseAddress, let pc = c.baseAddress else { return }
+                    BLAS.gemm(transA: transposeSelf, transB: transposeOther, m: m, n: n, k: k,
+                              a: pa, b: pb, beta: 0, c: pc)
+                }
+            }
+        }
+        return result
+    }
+}

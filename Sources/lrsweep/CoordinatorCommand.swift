@@ -1,0 +1,45 @@
+import ArgumentParser
+import Foundation
+
+struct CoordinatorCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "coordinator",
+        abstract: "Serve a sweep's trials to workers on other machines; resume if --out holds this sweep.",
+        discussion: """
+            Example (on the head node):
+              lrsweep coordinator sweeps/hypergradient.yaml --bind tcp://0.0.0.0:5555
+            then on each compute node:
+              lrsweep worker --connect tcp://HEAD:5555
+            Exits 0 once every trial has ended and the report is written.
+            """)
+
+    @Argument(help: "The sweep spec (YAML).")
+    var spec: String
+
+    @Option(name: .long, help: "ZeroMQ endpoint to bind, e.g. tcp://0.0.0.0:5555.")
+    var bind: String = "tcp://0.0.0.0:5555"
+
+    @Option(name: .long, help: "Output folder (default: runs/<sweep name>/).")
+    var out: String?
+
+    @Option(name: .long, help: "Folder of CURVE keys (lrsweep keys generate DIR).")
+    var keys: String?
+
+    func run() throws {
+        if keys != nil {
+            throw UserError("--keys (CURVE security) is not available in this version yet; run without it on "
+                            + "a trusted network")
+        }
+        let sweep = try loadSpec(spec)
+        let dir = try outputFolder(out, spec: sweep)
+        if !bind.contains("127.0.0.1") && !bind.hasPrefix("ipc://") && !bind.hasPrefix("inproc://") {
+            FileHandle.standardError.write(Data(
+                "warning: \(bind) is reachable from the network and not protected by CURVE keys\n".utf8))
+        }
+        let logger = Logs.logger("lrsweep.coordinator", level: .info)
+        let report = try SweepSession(spec: sweep, outDir: dir, bind: bind, logger: logger)
+            .run(localWorkers: 0, threads: 1)
+        print(report)
+        print("Results: \(dir)/results.sqlite · report: \(dir)/report.md")
+    }
+}

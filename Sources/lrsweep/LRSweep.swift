@@ -1,0 +1,86 @@
+import ArgumentParser
+import Foundation
+import SweepKit
+
+@main
+struct LRSweep: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lrsweep",
+        abstract: "Run optimizer × learning-rate sweeps across machines and rank the results.",
+        discussion: """
+            Quick start:
+              lrsweep run sweeps/quickstart.yaml --workers 2     # sweep on this machine, then print the ranking
+              lrsweep report runs/quickstart --format html        # the report again, as HTML with charts
+
+            Several machines:
+              lrsweep coordinator sweeps/hypergradient.yaml --bind tcp://0.0.0.0:5555
+              lrsweep worker --connect tcp://COORDINATOR:5555    # on each node
+
+            Exit codes: 0 done, 1 user error (bad spec or flag), 2 runtime failure.
+            """,
+        subcommands: [RunCommand.self, CoordinatorCommand.self, WorkerCommand.self, ReportCommand.self,
+                      TrainCommand.self, OptimizersCommand.self, ModelsCommand.self,
+                      DatasetsCommand.self])
+
+    /// Maps errors to the documented exit codes: 1 for the user's mistakes, 2 for runtime failures.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            exit(withCode: ExitCodes.code(for: error, command: self), error: error)
+        }
+    }
+
+    static func exit(withCode code: Int32, error: Error) -> Never {
+        if code != 0 || !(error is ExitCode) {
+            let text = ExitCodes.message(for: error, command: self)
+            if !text.isEmpty {
+                FileHandle.standardError.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
+            }
+        }
+        Foundation.exit(code)
+    }
+}
+
+/// Turns thrown errors into exit codes and messages.
+enum ExitCodes {
+    static func code(for error: Error, command: LRSweep.Type) -> Int32 {
+        switch error {
+        case let e as ExitCode: return e.rawValue
+        case is SpecError, is UserError: return 1
+        case is RuntimeFailure: return 2
+        default:
+            let code = command.exitCode(for: error)
+            if code == .success { return 0 }
+            // Argument parsing and validation errors are the user's: exit 1 as documented.
+            if code == .validationFailure { return 1 }
+            return 2
+        }
+    }
+
+    static func message(for error: Error, command: LRSweep.Type) -> String {
+        switch error {
+        case let e as SpecError: return e.description
+        case let e as UserError: return "error: \(e.message)"
+        case let e as RuntimeFailure: return "error: \(e.message)"
+        default:
+            let text = command.fullMessage(for: error)
+            return text.isEmpty ? "error: \(error)" : text
+        }
+    }
+}
+
+/// A mistake the user can fix (exit 1); the message says how.
+struct UserError: Error, CustomStringConvertible {
+    let message: String
+    init(_ message: String) { self.message = message }
+    var description: String { message }
+}
+
+/// Something went wrong while running (exit 2).
+struct RuntimeFailure: Error, CustomStringConvertible {
+    let message: String
+    init(_ message: String) { self.message = message }
+    var description: String { message }
+}

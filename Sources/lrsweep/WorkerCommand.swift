@@ -1,0 +1,70 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import SweepWorker
+import Training
+
+struct WorkerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "worker",
+        abstract: "Join a coordinator and run the trials it sends; reconnects if the coordinator restarts.",
+        discussion: """
+            Example: lrsweep worker --connect tcp://head-node:5555 --slots 2 --threads 1
+            The worker advertises the datasets it finds (LRSWEEP_DATA, ~/.cache/lrsweep, /usr/share/datasets)
+            and only gets trials it can run. SIGTERM or Ctrl-C: it stops taking work, stops its trials and
+            tells the coordinator, which hands them to another worker.
+            """)
+
+    @Option(name: .long, help: "Coordinator endpoint, e.g. tcp://head-node:5555.")
+    var connect: String
+
+    @Option(name: .long, help: "Trials to run at once.")
+    var slots: Int = 1
+
+    @Option(name: .long, help: "BLAS threads per trial.")
+    var threads: Int = 1
+
+    @Option(name: .long, help: "Worker id (default: host-pid-random).")
+    var id: String?
+
+    @Option(name: .long, help: "Folder of CURVE keys (lrsweep keys generate DIR).")
+    var keys: String?
+
+    @Flag(name: .long, help: "Keep serving after the sweep ends (for the next sweep).")
+    var stay = false
+
+    func validate() throws {
+        guard slots >= 1 else { throw ValidationError("--slots must be at least 1") }
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+    }
+
+    func run() throws {
+        if keys != nil {
+            throw UserError("--keys (CURVE security) is not available in this version yet")
+        }
+        let logger = Logs.logger("lrsweep.worker", level: .info)
+        let data = DataLocator()
+        let options = WorkerOptions(endpoint: connect, slots: slots, threads: threads, stay: stay, workerID: id,
+                                    datasets: data.available())
+        let worker = Worker(options: options, runner: EngineRunner(data: data), logger: logger)
+        let stop = worker.stopper
+        var sources: [DispatchSourceSignal] = []
+        for sig in [SIGTERM, SIGINT] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler { stop() }
+            source.resume()
+            sources.append(source)
+        }
+        logger.info("worker joining", metadata: ["worker.id": "\(options.workerID)", "endpoint": "\(connect)",
+                                                 "datasets": "\(options.datasets)"])
+        let finished: Bool
+        do {
+            finished = try worker.run()
+        } catch {
+            throw RuntimeFailure("worker failed: \(error)")
+        }
+        _ = sources
+        if !finished { throw ExitCode(2) }
+    }
+}
