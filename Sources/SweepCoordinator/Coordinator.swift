@@ -4,11 +4,16 @@ import SweepKit
 import Wire
 
 /// A moment of a running sweep, for progress bars and `status`.
-public struct CoordinatorSnapshot: Sendable {
+public struct CoordinatorSnapshot: Sendable, Codable {
     public var counts: [TrialStatus: Int]
     public var total: Int
-    public var workers: Int
+    public var workers: [WorkerSummary]
     public var elapsed: Double
+    public var waitingReason: String?
+    /// Seconds to go at the rate trials have finished in this run; nil before the first finishes.
+    public var etaSeconds: Double?
+    /// Wall-clock time of the snapshot (seconds since 1970).
+    public var updated: Double
 }
 
 /// The coordinator: binds a ROUTER socket, runs the ``Scheduler`` and writes the ``ResultStore``.
@@ -23,15 +28,22 @@ public final class Coordinator {
     private var scheduler: Scheduler
     private let context: ZMQContext
     private let socket: ZMQSocket
+    private let zap: ZAPHandler?
     public private(set) var endpoint: String = ""
     private var identities: [String: [UInt8]] = [:]
     private var droppedMessages = 0
     private var lastDropLog = 0.0
     private let start = Date()
+    private var finishedAtStart = 0
+    /// Where to keep a live status snapshot (`DIR/status.json`), written about once a second.
+    public var statusPath: String?
+    private var lastStatusWrite = 0.0
 
     /// Opens the store, loads what it already holds of this sweep and binds `bind`.
+    /// - Parameter keys: with a key folder, the socket is a CURVE server and only workers whose
+    ///   public keys are in `allowed_workers` get in (a ``ZAPHandler`` checks each connection).
     public init(spec: SweepSpec, store: ResultStore, bind: String, config: SchedulerConfig? = nil,
-                logger: Logger) throws {
+                keys: KeyFolder? = nil, logger: Logger) throws {
         self.spec = spec
         self.store = store
         self.logger = logger
@@ -42,7 +54,16 @@ public final class Coordinator {
         scheduler = Scheduler(tasks: tasks, config: config ?? SchedulerConfig(retries: spec.retries),
                               resumed: resumed)
         context = try ZMQContext()
-        socket = try ZMQSocket(context: context, type: .router)
+        if let keys {
+            let (secret, allowed) = try keys.coordinatorKeys()
+            // The handler must be bound before the socket accepts connections (the libzmq 4.3 trap).
+            zap = try ZAPHandler(context: context, allowed: allowed, logger: logger)
+            socket = try ZMQSocket(context: context, type: .router)
+            try socket.makeCurveServer(secretKey: secret)
+        } else {
+            zap = nil
+            socket = try ZMQSocket(context: context, type: .router)
+        }
         // Report unroutable sends (a worker that vanished) instead of dropping them silently, and
         // let a worker that reconnects under the same id take over its old connection.
         try socket.setOption(ZMQ_ROUTER_MANDATORY_OPTION, Int32(1))
@@ -50,7 +71,8 @@ public final class Coordinator {
         try socket.setOption(ZMQ_MAXMSGSIZE_OPTION, Int64(MessageCodec.maxBodyBytes + 4096))
         try socket.bind(bind)
         endpoint = try socket.lastEndpoint()
-        let done = scheduler.counts().filter { $0.key.isFinal }.map(\.value).reduce(0, +)
+        let done = scheduler.finishedCount
+        finishedAtStart = done
         if done > 0 {
             logger.info("resuming sweep", metadata: ["sweep.name": "\(spec.name)", "trials.finished": "\(done)"])
         }
@@ -59,8 +81,24 @@ public final class Coordinator {
     private var now: Double { Date().timeIntervalSince(start) }
 
     public func snapshot() -> CoordinatorSnapshot {
-        CoordinatorSnapshot(counts: scheduler.counts(), total: spec.trialCount, workers: scheduler.workerIDs.count,
-                            elapsed: now)
+        let t = now
+        let counts = scheduler.counts()
+        let finishedHere = scheduler.finishedCount - finishedAtStart
+        let remaining = spec.trialCount - scheduler.finishedCount
+        let eta = finishedHere > 0 ? Double(remaining) * t / Double(finishedHere) : nil
+        return CoordinatorSnapshot(counts: counts, total: spec.trialCount, workers: scheduler.workerSummaries(now: t),
+                                   elapsed: t, waitingReason: scheduler.waitingReason(), etaSeconds: eta,
+                                   updated: Date().timeIntervalSince1970)
+    }
+
+    /// Writes the snapshot to `path` (atomically) for `lrsweep status DIR`.
+    private func writeStatus(_ snap: CoordinatorSnapshot) {
+        guard let path = statusPath else { return }
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys]
+        if let data = try? e.encode(snap) {
+            try? data.write(to: URL(fileURLWithPath: path), options: .atomic)
+        }
     }
 
     /// Serves workers until every trial has ended, then says `bye` to them.
@@ -80,7 +118,12 @@ public final class Coordinator {
             if t - lastTick >= 0.1 {
                 lastTick = t
                 actions += scheduler.tick(now: t)
-                try onProgress(snapshot())
+                let snap = snapshot()
+                if t - lastStatusWrite >= 1 {
+                    lastStatusWrite = t
+                    writeStatus(snap)
+                }
+                try onProgress(snap)
             }
             try perform(actions)
         }
@@ -88,7 +131,13 @@ public final class Coordinator {
             send(.bye(reason: "sweep \(spec.name) finished"), to: id)
         }
         try store.finish(now: Date().timeIntervalSince1970)
-        try onProgress(snapshot())
+        let snap = snapshot()
+        writeStatus(snap)
+        try onProgress(snap)
+    }
+
+    deinit {
+        zap?.stop()
     }
 
     private func perform(_ actions: [SchedulerAction]) throws {

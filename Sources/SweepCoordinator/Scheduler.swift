@@ -20,6 +20,15 @@ public struct SchedulerConfig: Sendable, Hashable {
     public var expiry: Double { heartbeatInterval * Double(liveness) }
 }
 
+/// A connected worker as `status` shows it.
+public struct WorkerSummary: Sendable, Hashable, Codable {
+    public var id: String
+    public var host: String
+    public var slots: Int
+    public var lastHeardSecondsAgo: Double
+    public var trials: [String]
+}
+
 /// Something the scheduler wants done: the runner performs store actions first (in one
 /// transaction), then sends, so nothing is acknowledged before it is durable.
 public enum SchedulerAction: Sendable, Hashable {
@@ -89,15 +98,18 @@ public struct Scheduler: Sendable {
         }
         self.tasks = byID
         self.order = tasks.map(\.trial.id)
+        self.finishedCount = states.values.filter { if case .finished = $0 { true } else { false } }.count
         self.states = states
         self.queue = queue
     }
 
     // MARK: - Queries
 
-    public var isComplete: Bool {
-        states.values.allSatisfy { if case .finished = $0 { return true } else { return false } }
-    }
+    /// Trials that have ended (done, failed or diverged), kept as a count so that the coordinator
+    /// can ask "complete?" on every loop iteration of a 100,000-trial sweep.
+    public private(set) var finishedCount = 0
+
+    public var isComplete: Bool { finishedCount == order.count }
 
     public func counts() -> [TrialStatus: Int] {
         var c: [TrialStatus: Int] = [:]
@@ -175,6 +187,7 @@ public struct Scheduler: Sendable {
             return [.recordEvent(kind: "stale", worker: id, detail: "late result of \(r.trialID) attempt \(r.attempt)")]
         }
         states[r.trialID] = .finished(r.status, attempts: r.attempt)
+        finishedCount += 1
         workers[id]?.leases.remove(r.trialID)
         return [.recordResult(r, worker: id)]
     }
@@ -214,7 +227,7 @@ public struct Scheduler: Sendable {
             guard case .running(let owner, let attempt)? = states[trialID], owner == id else { continue }
             let failed = attempt > config.retries
             states[trialID] = failed ? .finished(.failed, attempts: attempt) : .pending(attempts: attempt)
-            if !failed { retryQueue.append(trialID) }
+            if failed { finishedCount += 1 } else { retryQueue.append(trialID) }
             actions.append(.recordRequeue(trialID: trialID, attempt: attempt, failed: failed,
                                           reason: failed ? "\(reason); no retries left" : reason))
         }
@@ -264,6 +277,30 @@ public struct Scheduler: Sendable {
             i += 1
         }
         return nil
+    }
+
+    /// What `status` shows of each connected worker.
+    public func workerSummaries(now: Double) -> [WorkerSummary] {
+        workers.keys.sorted().compactMap { id in
+            workers[id].map {
+                WorkerSummary(id: id, host: $0.hello.hostname, slots: $0.hello.slots,
+                              lastHeardSecondsAgo: max(0, now - $0.lastHeard), trials: $0.leases.sorted())
+            }
+        }
+    }
+
+    /// Why pending trials are not running, in words; nil when nothing waits.
+    public func waitingReason() -> String? {
+        let c = counts()
+        guard (c[.pending] ?? 0) > 0 else { return nil }
+        if workers.isEmpty { return "no workers connected" }
+        let missing = unrunnable()
+        if !missing.isEmpty {
+            return missing.keys.sorted().map { "\(missing[$0] ?? 0) trial(s) need dataset \($0), which no connected "
+                + "worker has" }.joined(separator: "; ")
+        }
+        if workers.values.allSatisfy({ $0.leases.count >= $0.hello.slots }) { return "all worker slots busy" }
+        return "waiting for workers to ask for work"
     }
 
     /// Pending trials that no connected worker can run (for `status`), by the dataset they need.

@@ -41,3 +41,14 @@ public struct EngineRunner: TrialRunner {
         }
     }
 }
+
+/// Finishes every trial at once with a zero metric: measures the dispatch path alone
+/// (`lrsweep bench dispatch`), with no training in the way.
+public struct NoopRunner: TrialRunner {
+    public init() {}
+
+    public func run(_ task: TrialTask, emit: @escaping @Sendable ([MetricPoint]) -> Void,
+                    shouldStop: @escaping @Sendable () -> Bool) -> TrialResult {
+        TrialResult(trialID: task.trial.id, attempt: task.attempt, status: .done, metrics: [task.metric: 0])
+    }
+}

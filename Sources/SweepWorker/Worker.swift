@@ -15,6 +15,8 @@ public struct WorkerOptions: Sendable {
     public var datasets: [String]
     public var heartbeatInterval: Double
     public var liveness: Int
+    /// CURVE: the coordinator's public key and this worker's key pair (from `--keys DIR`).
+    public var curve: (serverKey: String, keys: CurveKeyPair)?
 
     public init(endpoint: String, slots: Int = 1, threads: Int = 1, stay: Bool = false, workerID: String? = nil,
                 datasets: [String] = [], heartbeatInterval: Double = 1, liveness: Int = 3) {
@@ -112,6 +114,9 @@ public final class Worker {
         let socket = try ZMQSocket(context: context, type: .dealer)
         defer { socket.close() }
         try socket.setOption(ZMQ_ROUTING_ID_OPTION, bytes: Array(options.workerID.utf8))
+        if let curve = options.curve {
+            try socket.makeCurveClient(serverKey: curve.serverKey, keys: curve.keys)
+        }
         try socket.connect(options.endpoint)
         var lastHeard = Date()
         var lastSent = Date.distantPast

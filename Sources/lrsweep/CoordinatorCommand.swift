@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Wire
 
 struct CoordinatorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -26,18 +27,15 @@ struct CoordinatorCommand: ParsableCommand {
     var keys: String?
 
     func run() throws {
-        if keys != nil {
-            throw UserError("--keys (CURVE security) is not available in this version yet; run without it on "
-                            + "a trusted network")
-        }
         let sweep = try loadSpec(spec)
         let dir = try outputFolder(out, spec: sweep)
-        if !bind.contains("127.0.0.1") && !bind.hasPrefix("ipc://") && !bind.hasPrefix("inproc://") {
-            FileHandle.standardError.write(Data(
-                "warning: \(bind) is reachable from the network and not protected by CURVE keys\n".utf8))
+        if keys == nil && !bind.contains("127.0.0.1") && !bind.hasPrefix("ipc://") && !bind.hasPrefix("inproc://") {
+            let warning = "warning: \(bind) is reachable from the network and anyone who reaches it can take "
+                + "trials; protect it with `lrsweep keys generate KEYS` and --keys KEYS\n"
+            FileHandle.standardError.write(Data(warning.utf8))
         }
         let logger = Logs.logger("lrsweep.coordinator", level: .info)
-        let report = try SweepSession(spec: sweep, outDir: dir, bind: bind, logger: logger)
+        let report = try SweepSession(spec: sweep, outDir: dir, bind: bind, keys: keys.map(KeyFolder.init), logger: logger)
             .run(localWorkers: 0, threads: 1)
         print(report)
         print("Results: \(dir)/results.sqlite · report: \(dir)/report.md")

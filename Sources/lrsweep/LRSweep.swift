@@ -18,8 +18,8 @@ struct LRSweep: ParsableCommand {
 
             Exit codes: 0 done, 1 user error (bad spec or flag), 2 runtime failure.
             """,
-        subcommands: [RunCommand.self, CoordinatorCommand.self, WorkerCommand.self, ReportCommand.self,
-                      TrainCommand.self, OptimizersCommand.self, ModelsCommand.self,
+        subcommands: [RunCommand.self, CoordinatorCommand.self, WorkerCommand.self, ReportCommand.self, StatusCommand.self,
+                      TrainCommand.self, BenchCommand.self, KeysCommand.self, OptimizersCommand.self, ModelsCommand.self,
                       DatasetsCommand.self])
 
     /// Maps errors to the documented exit codes: 1 for the user's mistakes, 2 for runtime failures.

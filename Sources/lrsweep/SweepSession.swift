@@ -3,6 +3,7 @@ import Logging
 import Reports
 import SweepCoordinator
 import SweepKit
+import Wire
 
 /// Runs a sweep's coordinator in this process until every trial has ended, then writes the reports.
 ///
@@ -12,6 +13,7 @@ struct SweepSession {
     let spec: SweepSpec
     let outDir: String
     let bind: String
+    var keys: KeyFolder? = nil
     let logger: Logger
 
     /// - Parameter localWorkers: worker processes to start from this binary (0 for none).
@@ -20,12 +22,15 @@ struct SweepSession {
         let store = try ResultStore(path: "\(outDir)/results.sqlite")
         let coordinator: Coordinator
         do {
-            coordinator = try Coordinator(spec: spec, store: store, bind: bind, logger: logger)
+            coordinator = try Coordinator(spec: spec, store: store, bind: bind, keys: keys, logger: logger)
         } catch let error as StoreError {
+            throw UserError(error.message)
+        } catch let error as KeyError {
             throw UserError(error.message)
         } catch {
             throw RuntimeFailure("cannot start the coordinator on \(bind): \(error)")
         }
+        coordinator.statusPath = "\(outDir)/status.json"
         let pool = try WorkerPool(count: localWorkers, endpoint: coordinator.endpoint, threads: threads,
                                   logDir: "\(outDir)/logs")
         defer { pool.terminate() }
@@ -42,7 +47,7 @@ struct SweepSession {
         try coordinator.run { snap in
             let finished = snap.counts.filter { $0.key.isFinal }.map(\.value).reduce(0, +)
             let failed = (snap.counts[.failed] ?? 0) + (snap.counts[.diverged] ?? 0)
-            var detail = "running \(snap.counts[.running] ?? 0) · workers \(snap.workers)"
+            var detail = "running \(snap.counts[.running] ?? 0) · workers \(snap.workers.count)"
             if failed > 0 { detail += " · failed/diverged \(failed)" }
             detail += " · \(formatDuration(snap.elapsed))"
             bar.update(done: finished, total: snap.total, detail: detail, force: finished == snap.total)
@@ -57,9 +62,7 @@ struct SweepSession {
         bar.finish()
         pool.waitForExit(seconds: 10)
         let data = try ReportData.load(path: store.path)
-        let markdown = MarkdownReport.render(data)
-        try markdown.write(toFile: "\(outDir)/report.md", atomically: true, encoding: .utf8)
-        return markdown
+        return try ReportWriter.writeAll(data, to: outDir)
     }
 }
 
@@ -67,13 +70,14 @@ struct SweepSession {
 final class WorkerPool {
     private var processes: [Process] = []
 
-    init(count: Int, endpoint: String, threads: Int, logDir: String) throws {
+    init(count: Int, endpoint: String, threads: Int, logDir: String, extraArguments: [String] = []) throws {
         guard count > 0 else { return }
         try FileManager.default.createDirectory(atPath: logDir, withIntermediateDirectories: true)
         for i in 1...count {
             let p = Process()
             p.executableURL = URL(fileURLWithPath: currentExecutable())
             p.arguments = ["worker", "--connect", endpoint, "--threads", String(threads), "--id", "local-\(i)"]
+                + extraArguments
             let logPath = "\(logDir)/worker-\(i).log"
             FileManager.default.createFile(atPath: logPath, contents: nil)
             let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))

@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import SweepWorker
 import Training
+import Wire
 
 struct WorkerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -33,20 +34,28 @@ struct WorkerCommand: ParsableCommand {
     @Flag(name: .long, help: "Keep serving after the sweep ends (for the next sweep).")
     var stay = false
 
+    @Flag(name: .long, help: .hidden)
+    var noop = false
+
     func validate() throws {
         guard slots >= 1 else { throw ValidationError("--slots must be at least 1") }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
     }
 
     func run() throws {
-        if keys != nil {
-            throw UserError("--keys (CURVE security) is not available in this version yet")
-        }
         let logger = Logs.logger("lrsweep.worker", level: .info)
         let data = DataLocator()
-        let options = WorkerOptions(endpoint: connect, slots: slots, threads: threads, stay: stay, workerID: id,
+        var options = WorkerOptions(endpoint: connect, slots: slots, threads: threads, stay: stay, workerID: id,
                                     datasets: data.available())
-        let worker = Worker(options: options, runner: EngineRunner(data: data), logger: logger)
+        if let keys {
+            do {
+                options.curve = try KeyFolder(keys).workerKeys()
+            } catch let e as KeyError {
+                throw UserError(e.message)
+            }
+        }
+        let runner: TrialRunner = noop ? NoopRunner() : EngineRunner(data: data)
+        let worker = Worker(options: options, runner: runner, logger: logger)
         let stop = worker.stopper
         var sources: [DispatchSourceSignal] = []
         for sig in [SIGTERM, SIGINT] {
