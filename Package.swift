@@ -51,7 +51,7 @@ let package = Package(
         .testTarget(name: "SweepWorkerTests", dependencies: ["SweepWorker", "SweepKit", "Training", "Wire"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "SweepKit", "SweepCoordinator",
                                                         .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "IntegrationTests", dependencies: ["lrsweep", "SweepKit",
+        .testTarget(name: "IntegrationTests", dependencies: ["lrsweep", "SweepKit", "Wire",
                                                             .product(name: "GRDB", package: "GRDB.swift")]),
     ]
 )
