@@ -22,11 +22,13 @@ demo: build
 test: setup
 	$(SWIFT) build $(BUILD_FLAGS)
 	$(SWIFT) test $(BUILD_FLAGS)
+	bash cluster/netns-test.sh $(BIN)
 
 bench: build
 	$(BIN) bench train --model logreg --batch-size 128 --threads 2 --steps 200
 	$(BIN) bench train --model mlp --batch-size 128 --threads 2 --steps 30
 	$(BIN) bench train --model lenet5 --batch-size 128 --threads 2 --steps 30
+	$(BIN) bench dispatch --workers 8 --trials 20000
 
 clean:
 	rm -rf .build runs

@@ -103,12 +103,12 @@ public enum Aggregation {
     public static func aggregate(_ data: ReportData) -> [Aggregate] {
         let grouped = groups(data.trials)
         let aggregates = grouped.map { key, trials in
-            let values = values(trials, metric: data.metric)
+            let sample = values(trials, metric: data.metric)
             let accuracies = data.metric == "val_accuracy" ? [] : values(trials, metric: "val_accuracy")
-            let ci = Statistics.confidenceInterval(values)
+            let ci = Statistics.confidenceInterval(sample)
             return Aggregate(dataset: key.dataset, model: key.model, optimizer: key.optimizer, lr: key.lr,
-                             variant: key.variant, seeds: trials.count, n: values.count,
-                             mean: Statistics.mean(values), std: Statistics.sampleStandardDeviation(values),
+                             variant: key.variant, seeds: trials.count, n: sample.count,
+                             mean: Statistics.mean(sample), std: Statistics.sampleStandardDeviation(sample),
                              ciLow: ci?.lowerBound, ciHigh: ci?.upperBound,
                              diverged: trials.filter { $0.status == .diverged }.count,
                              failed: trials.filter { $0.status == .failed }.count,

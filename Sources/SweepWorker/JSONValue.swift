@@ -27,7 +27,7 @@ enum JSONValue: Equatable {
     /// Parses one complete JSON text (surrounding whitespace allowed).
     ///
     /// - Returns: nil if `text` is not exactly one JSON value (a half-written line, garbage, two values).
-    static func parse(_ text: String) -> JSONValue? {
+    static func parse(_ text: some StringProtocol) -> JSONValue? {
         var parser = Parser(bytes: Array(text.utf8))
         guard let value = parser.value(depth: 0) else { return nil }
         parser.skipWhitespace()
@@ -178,6 +178,8 @@ enum JSONValue: Equatable {
             let digitsStart = index
             while let c = current, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(c) { index += 1 }
             guard index > digitsStart else { return nil }
+            // No leading zeros: `0` alone, or `0.` / `0e` followed by more.
+            if bytes[digitsStart] == UInt8(ascii: "0") && index - digitsStart > 1 { return nil }
             if current == UInt8(ascii: ".") {
                 index += 1
                 let fractionStart = index

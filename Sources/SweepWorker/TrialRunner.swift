@@ -10,6 +10,19 @@ import Training
 public protocol TrialRunner: Sendable {
     func run(_ task: TrialTask, emit: @escaping @Sendable ([MetricPoint]) -> Void,
              shouldStop: @escaping @Sendable () -> Bool) -> TrialResult
+
+    /// Runs `task` on `device` (from `lrsweep worker --gpus`; nil without devices). A runner that
+    /// uses devices exports it to the trial (``CommandRunner`` sets `CUDA_VISIBLE_DEVICES`).
+    func run(_ task: TrialTask, device: String?, emit: @escaping @Sendable ([MetricPoint]) -> Void,
+             shouldStop: @escaping @Sendable () -> Bool) -> TrialResult
+}
+
+extension TrialRunner {
+    /// Runners without devices (the built-in engine trains on the CPU) ignore `device`.
+    public func run(_ task: TrialTask, device: String?, emit: @escaping @Sendable ([MetricPoint]) -> Void,
+                    shouldStop: @escaping @Sendable () -> Bool) -> TrialResult {
+        run(task, emit: emit, shouldStop: shouldStop)
+    }
 }
 
 /// Runs trials with lrsweep's own training engine.

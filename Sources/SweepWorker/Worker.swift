@@ -17,11 +17,14 @@ public struct WorkerOptions: Sendable {
     public var liveness: Int
     /// CURVE: the coordinator's public key and this worker's key pair (from `--keys DIR`).
     public var curve: (serverKey: String, keys: CurveKeyPair)?
+    /// Devices from `--gpus 0,1`: one slot per device, each trial gets one as `CUDA_VISIBLE_DEVICES`.
+    public var gpus: [String]
 
     public init(endpoint: String, slots: Int = 1, threads: Int = 1, stay: Bool = false, workerID: String? = nil,
-                datasets: [String] = [], heartbeatInterval: Double = 1, liveness: Int = 3) {
+                datasets: [String] = [], heartbeatInterval: Double = 1, liveness: Int = 3, gpus: [String] = []) {
         self.endpoint = endpoint
-        self.slots = slots
+        self.slots = gpus.isEmpty ? slots : gpus.count
+        self.gpus = gpus
         self.threads = threads
         self.stay = stay
         let host = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "host"
@@ -66,9 +69,11 @@ public final class Worker {
     private let outbox = Outbox()
     private let stop = StopFlag()
     private let running = RunningTrials()
+    private let devices: DeviceSlots?
 
     public init(options: WorkerOptions, runner: TrialRunner, logger: Logger) {
         self.options = options
+        self.devices = options.gpus.isEmpty ? nil : DeviceSlots(options.gpus)
         self.runner = runner
         self.logger = logger
     }
@@ -184,10 +189,13 @@ public final class Worker {
         let outbox = self.outbox
         let stop = self.stop
         let running = self.running
+        let devices = self.devices
         let thread = Thread {
-            let result = runner.run(task, emit: { points in
+            let device = devices?.acquire()
+            let result = runner.run(task, device: device, emit: { points in
                 outbox.post(.progress(Progress(trialID: task.trial.id, attempt: task.attempt, points: points)))
             }, shouldStop: { stop.isSet })
+            if let device { devices?.release(device) }
             running.remove(task.trial.id)
             // A trial cut short because this worker is stopping is not a failure of the trial: the
             // worker's bye makes the coordinator hand it to another worker.

@@ -92,7 +92,9 @@ public final class Flatten: Layer {
     }
 
     public func backward(_ dy: Tensor) -> Tensor {
-        if inputShape.isEmpty || inputShape.count == 2 { return dy }
+        // An empty gradient means the layer after this one skipped the input gradient (nothing before
+        // it has parameters); pass that on rather than reshaping it.
+        if inputShape.isEmpty || inputShape.count == 2 || dy.count == 0 { return dy }
         return dy.reshaped(to: inputShape)
     }
 }

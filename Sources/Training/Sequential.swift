@@ -66,9 +66,15 @@ public final class Sequential: Layer {
         return x
     }
 
+    /// Backpropagates through the layers; stops after the first layer (from the top) that needs no
+    /// input gradient, since the layers below it have no parameters. The result is ∂L/∂input only
+    /// when ``needsInputGradient`` is true.
     public func backward(_ gradOutput: Tensor) -> Tensor {
         var g = gradOutput
-        for layer in layers.reversed() { g = layer.backward(g) }
+        for layer in layers.reversed() {
+            g = layer.backward(g)
+            if !layer.needsInputGradient { break }
+        }
         return g
     }
 

@@ -4,6 +4,7 @@ import Logging
 import SweepCoordinator
 import SweepKit
 import Training
+import Wire
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -92,12 +93,21 @@ struct BenchDispatchCommand: ParsableCommand {
         }
         let seconds = Date().timeIntervalSince(started ?? Date())
         let rate = Double(trials) / max(seconds, 1e-9)
+        pool.waitForExit(seconds: 5)
+        // Each trial is two messages each way (trial, then result and ready); the baseline is raw
+        // round trips with the same number of messages in flight.
+        let raw = try LoopbackBaseline.roundTripsPerSecond(count: max(20_000, trials), window: workers * slots)
         if json {
-            struct Line: Encodable { var trials, workers: Int; var seconds, trials_per_sec: Double }
-            printJSONLine(Line(trials: trials, workers: workers, seconds: seconds, trials_per_sec: rate))
+            struct Line: Encodable {
+                var trials, workers: Int
+                var seconds, trials_per_sec, zmq_round_trips_per_sec, ratio: Double
+            }
+            printJSONLine(Line(trials: trials, workers: workers, seconds: seconds, trials_per_sec: rate,
+                               zmq_round_trips_per_sec: raw, ratio: rate / raw))
         } else {
-            print(String(format: "%d no-op trials through %d workers in %.2f s: %.0f trials/s", trials, workers,
-                         seconds, rate))
+            print(String(format: "%d no-op trials through %d workers in %.2f s: %.0f trials/s; raw ZeroMQ round "
+                         + "trips on loopback in the same run: %.0f/s → ratio %.3f", trials, workers, seconds, rate,
+                         raw, rate / raw))
         }
     }
 }

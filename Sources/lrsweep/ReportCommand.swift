@@ -4,14 +4,24 @@ import Reports
 
 /// Report formats.
 enum ReportFormat: String, ExpressibleByArgument, CaseIterable {
-    case md, json
+    case md, html, csv, json
 }
 
 struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
         abstract: "Rank the optimizers of a finished (or running) sweep, from DIR/results.sqlite alone.",
-        discussion: "Example: lrsweep report runs/quickstart --format md")
+        discussion: """
+            Formats: md (terminal-friendly tables), html (one self-contained file with inline SVG charts), \
+            csv (one row per trial), json (sweep, trials with curves, aggregates, ranking, sensitivity, \
+            time to target). At the end of a sweep, run and coordinator write all of them into DIR \
+            (report.md, report.html, results.csv, aggregates.csv, results.json).
+
+            Examples:
+              lrsweep report runs/quickstart
+              lrsweep report runs/quickstart --format html --out /tmp/quickstart.html
+              lrsweep report runs/quickstart --metric val_accuracy --format csv
+            """)
 
     @Argument(help: "The sweep's output folder (holding results.sqlite).")
     var dir: String
@@ -32,15 +42,18 @@ struct ReportCommand: ParsableCommand {
         } catch let error as ReportError {
             throw UserError(error.message)
         }
+        let report = Report(data)
         let text: String
         switch format {
-        case .md: text = MarkdownReport.render(data)
-        case .json: text = try JSONReport.render(data)
+        case .md: text = MarkdownReport.render(report)
+        case .html: text = HTMLReport.render(report)
+        case .csv: text = CSVReport.trials(report)
+        case .json: text = try JSONReport.render(report)
         }
         if let out {
             try text.write(toFile: out, atomically: true, encoding: .utf8)
         } else {
-            print(text)
+            print(text, terminator: text.hasSuffix("\n") ? "" : "\n")
         }
     }
 }

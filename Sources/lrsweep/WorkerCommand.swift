@@ -14,13 +14,23 @@ struct WorkerCommand: ParsableCommand {
             The worker advertises the datasets it finds (LRSWEEP_DATA, ~/.cache/lrsweep, /usr/share/datasets)
             and only gets trials it can run. SIGTERM or Ctrl-C: it stops taking work, stops its trials and
             tells the coordinator, which hands them to another worker.
+            Sweeps with a `trainer:` section run the user's command per trial: its per-trial folder
+            ({out_dir}) is DIR/<trial id>/ and its log (non-JSON stdout, all stderr) DIR/logs/<trial id>.log,
+            DIR being --out. With --gpus 0,1 the worker runs one trial per device, each seeing only its own
+            device in CUDA_VISIBLE_DEVICES.
             """)
 
     @Option(name: .long, help: "Coordinator endpoint, e.g. tcp://head-node:5555.")
     var connect: String
 
-    @Option(name: .long, help: "Trials to run at once.")
-    var slots: Int = 1
+    @Option(name: .long, help: "Trials to run at once (default 1).")
+    var slots: Int?
+
+    @Option(name: .long, help: "Comma-separated device ids, e.g. 0,1: one slot per device (instead of --slots).")
+    var gpus: String?
+
+    @Option(name: .long, help: "Folder for external trainers' per-trial outputs and logs.")
+    var out: String = "lrsweep-trials"
 
     @Option(name: .long, help: "BLAS threads per trial.")
     var threads: Int = 1
@@ -37,16 +47,29 @@ struct WorkerCommand: ParsableCommand {
     @Flag(name: .long, help: .hidden)
     var noop = false
 
+    /// `--gpus` as a list of device ids.
+    var gpuList: [String] {
+        gpus.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? []
+    }
+
     func validate() throws {
-        guard slots >= 1 else { throw ValidationError("--slots must be at least 1") }
+        guard (slots ?? 1) >= 1 else { throw ValidationError("--slots must be at least 1") }
+        if gpus != nil {
+            guard slots == nil else {
+                throw ValidationError("give either --slots or --gpus (--gpus 0,1 makes one slot per device)")
+            }
+            guard !gpuList.isEmpty, !gpuList.contains(""), Set(gpuList).count == gpuList.count else {
+                throw ValidationError("--gpus must list distinct device ids separated by commas, e.g. --gpus 0,1")
+            }
+        }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
     }
 
     func run() throws {
         let logger = Logs.logger("lrsweep.worker", level: .info)
         let data = DataLocator()
-        var options = WorkerOptions(endpoint: connect, slots: slots, threads: threads, stay: stay, workerID: id,
-                                    datasets: data.available())
+        var options = WorkerOptions(endpoint: connect, slots: slots ?? 1, threads: threads, stay: stay, workerID: id,
+                                    datasets: data.available(), gpus: gpuList)
         if let keys {
             do {
                 options.curve = try KeyFolder(keys).workerKeys()
@@ -54,7 +77,8 @@ struct WorkerCommand: ParsableCommand {
                 throw UserError(e.message)
             }
         }
-        let runner: TrialRunner = noop ? NoopRunner() : EngineRunner(data: data)
+        let runner: TrialRunner = noop ? NoopRunner()
+            : TrialRouter(engine: EngineRunner(data: data), command: CommandRunner(outputRoot: out))
         let worker = Worker(options: options, runner: runner, logger: logger)
         let stop = worker.stopper
         var sources: [DispatchSourceSignal] = []

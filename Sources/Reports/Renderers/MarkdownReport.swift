@@ -1,0 +1,118 @@
+import Foundation
+import SweepKit
+
+/// The terminal-friendly Markdown report (`report.md`, and what `run` prints at the end of a sweep).
+///
+/// The ranked tables come first, since they answer the question a sweep asks; the win counts,
+/// LR sensitivity, time to target, the full optimizer × LR table, unfinished trials and the methods follow.
+public enum MarkdownReport {
+    public static func render(_ data: ReportData) -> String { render(Report(data)) }
+
+    public static func render(_ report: Report) -> String {
+        let metric = report.sweep.metric
+        var out = "# Sweep `\(report.sweep.name)`\n\n" + summary(report) + "\n"
+        out += "\nRanked by **\(metric)** (\(report.sweep.goal == .minimize ? "lower" : "higher") is better): "
+        out += "each optimizer at its best initial LR, mean ± sd over finished seeds. "
+        out += "≈ not significantly different from the winner (Welch's t-test, 5 %); † a seed diverged.\n"
+        for cell in report.ranking {
+            out += "\n## \(cell.cell)\n\n" + rankingTable(cell, metric: metric)
+        }
+        if report.ranking.count > 1 {
+            out += "\n## Wins over \(report.ranking.count) dataset × model cells\n\n" + winsTable(report.wins)
+        }
+        out += "\n## LR sensitivity\n\n" + sensitivityTable(report)
+        if !report.timeToTarget.isEmpty {
+            out += "\n## Time to target\n\n" + targetTables(report)
+        }
+        out += "\n## Every configuration (optimizer × initial LR)\n\n" + fullTable(report)
+        out += unfinished(report)
+        out += "\n## Methods\n\n" + report.methods.map { "- \($0)\n" }.joined()
+        return out
+    }
+
+    /// `24 trials: 22 done, 1 diverged, 1 failed.`
+    static func summary(_ report: Report) -> String {
+        let total = report.sweep.counts.values.reduce(0, +)
+        let parts = TrialStatus.allCases.compactMap { s in report.sweep.counts[s.rawValue].map { "\($0) \(s.rawValue)" } }
+        return "\(total) trials: " + parts.joined(separator: ", ") + "."
+    }
+
+    static func rankingTable(_ cell: RankedCell, metric: String) -> String {
+        var t = MarkdownTable([("#", .right), ("optimizer", .left), ("best lr", .right),
+                               ("\(metric) mean ± sd", .right), ("95 % CI", .right), ("seeds", .right),
+                               ("val_accuracy", .right), ("vs winner", .left)])
+        for e in cell.entries {
+            let a = e.aggregate
+            t.add(["\(e.rank)", a.markedLabel, Format.lr(a.lr), Format.meanStd(a.mean, a.std, n: a.n),
+                   Format.interval(a.ciLow, a.ciHigh), seeds(a), Format.value(a.accuracy), Format.comparison(e)])
+        }
+        return t.render()
+    }
+
+    /// `3/3`, or `2/3 (1 diverged)`: finished seeds over all seeds, with what happened to the others.
+    static func seeds(_ a: Aggregate) -> String {
+        var notes: [String] = []
+        if a.diverged > 0 { notes.append("\(a.diverged) diverged") }
+        if a.failed > 0 { notes.append("\(a.failed) failed") }
+        if a.pending > 0 { notes.append("\(a.pending) pending") }
+        return "\(a.n)/\(a.seeds)" + (notes.isEmpty ? "" : " (" + notes.joined(separator: ", ") + ")")
+    }
+
+    static func winsTable(_ wins: [WinCount]) -> String {
+        var t = MarkdownTable([("optimizer", .left), ("wins", .right), ("wins or ≈", .right), ("cells", .right)])
+        for w in wins { t.add([w.optimizer, "\(w.wins)", "\(w.winsOrTies)", "\(w.cells)"]) }
+        return t.render()
+    }
+
+    static func sensitivityTable(_ report: Report) -> String {
+        var t = MarkdownTable([("dataset · model", .left), ("optimizer", .left), ("best lr", .right),
+                               ("best", .right), ("worst lr", .right), ("worst", .right), ("gap", .right),
+                               ("robustness (median gap)", .right)])
+        for s in report.sensitivity {
+            t.add(["\(s.dataset) · \(s.model)", s.optimizer, Format.lr(s.bestLR), Format.value(s.best),
+                   Format.lr(s.worstLR), s.worst.isFinite ? Format.value(s.worst) : "diverged",
+                   Format.value(s.gap), Format.value(s.robustness)])
+        }
+        return t.render()
+    }
+
+    static func targetTables(_ report: Report) -> String {
+        var out = ""
+        for r in report.timeToTarget {
+            out += "\(r.dataset) · \(r.model): target \(report.sweep.metric) "
+            out += "\(report.sweep.goal == .minimize ? "≤" : "≥") \(Format.value(r.target))\n\n"
+            var t = MarkdownTable([("optimizer", .left), ("lr", .right), ("steps", .right), ("seconds", .right)])
+            for e in r.entries {
+                t.add([e.optimizer, Format.lr(e.lr), e.steps.map(String.init) ?? "not reached",
+                       Format.seconds(e.seconds)])
+            }
+            out += t.render() + "\n"
+        }
+        return String(out.dropLast())
+    }
+
+    static func fullTable(_ report: Report) -> String {
+        var t = MarkdownTable([("dataset · model", .left), ("optimizer", .left), ("lr", .right),
+                               ("\(report.sweep.metric) mean ± sd", .right), ("95 % CI", .right),
+                               ("seeds", .right)])
+        for a in report.aggregates {
+            t.add(["\(a.cell)", a.markedLabel, Format.lr(a.lr), Format.meanStd(a.mean, a.std, n: a.n),
+                   Format.interval(a.ciLow, a.ciHigh), seeds(a)])
+        }
+        return t.render()
+    }
+
+    /// Failed and diverged trials with their reasons (the first 20).
+    static func unfinished(_ report: Report) -> String {
+        let failures = report.trials.filter { $0.status == .failed || $0.status == .diverged }
+        guard !failures.isEmpty else { return "" }
+        var out = "\n## Trials that did not finish\n\n"
+        for t in failures.prefix(20) {
+            out += "- `\(t.id)` \(t.parameters): **\(t.status.rawValue)**"
+            out += t.reason.map { " — \($0)" } ?? ""
+            out += "\n"
+        }
+        if failures.count > 20 { out += "- … and \(failures.count - 20) more (see results.csv)\n" }
+        return out
+    }
+}

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Multi-host test: three network namespaces on this machine joined by veth pairs, the coordinator in one
+# and a worker in each of the others, a real sweep over TCP between them, one worker killed mid-sweep.
+# Needs root and `ip netns` (iproute2); otherwise it says SKIPPED and exits 0.
+# Usage: cluster/netns-test.sh [path/to/lrsweep]
+set -euo pipefail
+
+bin=$(realpath "${1:-.build/release/lrsweep}")
+tag="lrs$$"
+coord="$tag-c"; w1="$tag-w1"; w2="$tag-w2"
+
+if [ "$(id -u)" != 0 ] || ! ip netns add "$tag-probe" 2>/dev/null; then
+    echo "netns-test: SKIPPED (needs root and ip netns to make test hosts)"
+    exit 0
+fi
+ip netns del "$tag-probe"
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+    for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+    for ns in "$coord" "$w1" "$w2"; do ip netns del "$ns" 2>/dev/null || true; done
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+for ns in "$coord" "$w1" "$w2"; do
+    ip netns add "$ns"
+    ip -n "$ns" link set lo up
+done
+# One point-to-point link per worker host: 10.213.N.1 (coordinator side) — 10.213.N.2 (worker side).
+n=1
+for ns in "$w1" "$w2"; do
+    ip link add "$tag-a$n" type veth peer name "$tag-b$n"
+    ip link set "$tag-a$n" netns "$coord"
+    ip link set "$tag-b$n" netns "$ns"
+    ip -n "$coord" addr add "10.213.$n.1/24" dev "$tag-a$n"
+    ip -n "$ns" addr add "10.213.$n.2/24" dev "$tag-b$n"
+    ip -n "$coord" link set "$tag-a$n" up
+    ip -n "$ns" link set "$tag-b$n" up
+    n=$((n + 1))
+done
+
+cat > "$work/spec.yaml" <<'YAML'
+name: netns
+grid:
+  optimizer: [sgd, adam]
+  lr: [0.05, 0.001]
+  dataset: fashion-mnist
+  model: mlp-256-256
+seeds: [1, 2]
+train:
+  batch_size: 128
+  steps: 120
+  eval_every: 40
+  train_size: 2000
+  val_size: 500
+retries: 5
+YAML
+
+"$bin" keys generate "$work/keys" >/dev/null
+ip netns exec "$coord" "$bin" coordinator "$work/spec.yaml" --bind tcp://0.0.0.0:5555 --keys "$work/keys" \
+    --out "$work/out" >"$work/coordinator.log" 2>&1 &
+cpid=$!; pids+=("$cpid")
+ip netns exec "$w1" "$bin" worker --connect tcp://10.213.1.1:5555 --keys "$work/keys" --id host1 \
+    >"$work/w1.log" 2>&1 &
+v=$!; pids+=("$v")
+ip netns exec "$w2" "$bin" worker --connect tcp://10.213.2.1:5555 --keys "$work/keys" --id host2 \
+    >"$work/w2.log" 2>&1 &
+pids+=("$!")
+
+query() { python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])" \
+    "$work/out/results.sqlite" "$1" 2>/dev/null || echo 0; }
+
+# Wait until host1 holds a trial, then kill it (-9) and start a replacement on the same host.
+for _ in $(seq 1 600); do
+    [ "$(query "SELECT COUNT(*) FROM trials WHERE status='running' AND worker='host1'")" -ge 1 ] && break
+    sleep 0.1
+done
+kill -9 "$v"; wait "$v" 2>/dev/null || true
+ip netns exec "$w1" "$bin" worker --connect tcp://10.213.1.1:5555 --keys "$work/keys" --id host1b \
+    >"$work/w1b.log" 2>&1 &
+pids+=("$!")
+
+status=0
+for _ in $(seq 1 1800); do kill -0 "$cpid" 2>/dev/null || break; sleep 0.1; done
+wait "$cpid" || status=$?
+done_count=$(query "SELECT COUNT(*) FROM trials WHERE status='done'")
+retries=$(query "SELECT COUNT(*) FROM events WHERE kind='retry'")
+hosts=$(query "SELECT COUNT(DISTINCT worker) FROM trials")
+if [ "$status" = 0 ] && [ "$done_count" = 8 ] && [ "$retries" -ge 1 ] && [ "$hosts" -ge 2 ]; then
+    echo "netns-test: passed (8 of 8 trials done across 3 hosts, $retries retried after the kill)"
+else
+    echo "netns-test: FAILED (coordinator exit $status, done $done_count/8, retries $retries, hosts $hosts)"
+    tail -n 20 "$work/coordinator.log" "$work"/w*.log
+    exit 1
+fi
