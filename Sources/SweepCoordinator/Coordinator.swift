@@ -175,6 +175,16 @@ public final class Coordinator {
             return []
         }
         let t = now
+        if case .statusRequest = message {
+            identities[worker] = identity
+            let e = JSONEncoder()
+            e.outputFormatting = [.sortedKeys]
+            if let data = try? e.encode(snapshot()) {
+                send(.statusReply(json: String(decoding: data, as: UTF8.self)), to: worker)
+            }
+            identities[worker] = nil
+            return []
+        }
         if case .hello(let hello) = message {
             identities[worker] = identity
             return scheduler.workerHello(worker, hello, now: t)
@@ -191,7 +201,7 @@ public final class Coordinator {
         case .result(let r): return scheduler.result(worker, r, now: t)
         case .bye: return scheduler.workerBye(worker, now: t)
         case .heartbeat: return []
-        case .hello, .trial, .reject:
+        case .hello, .trial, .reject, .statusRequest, .statusReply:
             drop(worker: worker, WireError.unknownType("\(message.type) from a worker"))
             return []
         }

@@ -166,7 +166,7 @@ public final class Worker {
                         return .finished
                     case .reject(let reason):
                         if reason.hasPrefix("unknown worker") { try register() } else { return .refused(reason) }
-                    case .hello, .ready, .progress, .result:
+                    case .hello, .ready, .progress, .result, .statusRequest, .statusReply:
                         logger.warning("unexpected message from coordinator", metadata: ["message.type": "\(message.type)"])
                     }
                 }

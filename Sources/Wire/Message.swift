@@ -76,6 +76,10 @@ public enum Message: Sendable, Hashable {
     case bye(reason: String)
     /// Coordinator → worker: refused, with the reason (e.g. protocol version, unknown worker).
     case reject(reason: String)
+    /// `lrsweep status --connect` → coordinator: how is the sweep going?
+    case statusRequest
+    /// Coordinator → status client: the coordinator's snapshot as a JSON object.
+    case statusReply(json: String)
 
     public var type: String {
         switch self {
@@ -87,6 +91,8 @@ public enum Message: Sendable, Hashable {
         case .heartbeat: return "heartbeat"
         case .bye: return "bye"
         case .reject: return "reject"
+        case .statusRequest: return "status"
+        case .statusReply: return "status-reply"
         }
     }
 }

@@ -60,6 +60,8 @@ public enum MessageCodec {
             case .result(let r): body = try encoder.encode(r)
             case .heartbeat: body = try encoder.encode(Empty())
             case .bye(let r), .reject(let r): body = try encoder.encode(ReasonBody(reason: r))
+            case .statusRequest: body = try encoder.encode(Empty())
+            case .statusReply(let json): body = Data(json.utf8)
             }
         } catch {
             // Our own Codable types with non-finite floats mapped to strings always encode.
@@ -97,6 +99,12 @@ public enum MessageCodec {
         case "heartbeat": return .heartbeat
         case "bye": return .bye(reason: try body(ReasonBody.self).reason)
         case "reject": return .reject(reason: try body(ReasonBody.self).reason)
+        case "status": return .statusRequest
+        case "status-reply":
+            guard (try? JSONSerialization.jsonObject(with: bodyData)) is [String: Any] else {
+                throw WireError.badBody(type: type, detail: "not a JSON object")
+            }
+            return .statusReply(json: String(decoding: bodyData, as: UTF8.self))
         default: throw WireError.unknownType(String(type.prefix(32)))
         }
     }

@@ -3,18 +3,33 @@ import Foundation
 import Reports
 import SweepCoordinator
 import SweepKit
+import Wire
 
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
         abstract: "Show a sweep's progress: trials pending/running/done/failed/diverged, workers, ETA.",
         discussion: """
-            Reads DIR/results.sqlite (what is durable) and DIR/status.json (what the running coordinator
-            last saw: workers, why trials wait, ETA). Example: lrsweep status runs/quickstart
+            With DIR: reads DIR/results.sqlite (what is durable) and DIR/status.json (what the running
+            coordinator last saw: workers, why trials wait, ETA). With --connect: asks a running coordinator.
+            Examples: lrsweep status runs/quickstart
+                      lrsweep status --connect tcp://head-node:5555 --keys keys/
             """)
 
     @Argument(help: "The sweep's output folder.")
-    var dir: String
+    var dir: String?
+
+    @Option(name: .long, help: "Ask the coordinator at this endpoint instead of reading a folder.")
+    var connect: String?
+
+    @Option(name: .long, help: "Key folder, when the coordinator uses CURVE (--connect only).")
+    var keys: String?
+
+    func validate() throws {
+        if (dir == nil) == (connect == nil) {
+            throw ValidationError("give either a sweep folder (lrsweep status runs/NAME) or --connect ENDPOINT")
+        }
+    }
 
     @Flag(name: .long, help: "One JSON object: trials, workers, waiting_reason, eta_seconds.")
     var json = false
@@ -32,10 +47,28 @@ struct StatusCommand: ParsableCommand {
             var slots: Int
             var last_heard: Double
             var trials: [String]
+
+            init(_ w: WorkerSummary) {
+                id = w.id
+                host = w.host
+                slots = w.slots
+                last_heard = w.lastHeardSecondsAgo
+                trials = w.trials
+            }
         }
     }
 
     func run() throws {
+        if let connect {
+            let snap = try ask(connect)
+            var counts: [String: Int] = [:]
+            for s in TrialStatus.allCases { counts[s.rawValue] = snap.counts[s] ?? 0 }
+            show(Output(sweep: connect, trials: counts, workers: snap.workers.map(Output.Worker.init),
+                        waiting_reason: snap.waitingReason, eta_seconds: snap.etaSeconds, coordinator_running: true),
+                 total: snap.total)
+            return
+        }
+        let dir = self.dir ?? "."
         let data: ReportData
         do {
             data = try ReportData.load(path: "\(dir)/results.sqlite")
@@ -53,23 +86,47 @@ struct StatusCommand: ParsableCommand {
         let live = snapshot.map { Date().timeIntervalSince1970 - $0.updated < 5 } ?? false
         let out = Output(
             sweep: data.sweepName, trials: counts,
-            workers: live ? (snapshot?.workers ?? []).map {
-                .init(id: $0.id, host: $0.host, slots: $0.slots, last_heard: $0.lastHeardSecondsAgo, trials: $0.trials)
-            } : [],
+            workers: live ? (snapshot?.workers ?? []).map(Output.Worker.init) : [],
             waiting_reason: live ? snapshot?.waitingReason : (counts["pending", default: 0] + counts["running", default: 0] > 0
                                                              ? "coordinator not running" : nil),
             eta_seconds: live ? snapshot?.etaSeconds : nil, coordinator_running: live)
+        show(out, total: data.trials.count)
+    }
+
+    /// Sends a status request to a running coordinator and waits up to five seconds for its snapshot.
+    private func ask(_ endpoint: String) throws -> CoordinatorSnapshot {
+        let context = try ZMQContext()
+        let socket = try ZMQSocket(context: context, type: .dealer)
+        if let keys {
+            do {
+                let (serverKey, pair) = try KeyFolder(keys).workerKeys()
+                try socket.makeCurveClient(serverKey: serverKey, keys: pair)
+            } catch let e as KeyError {
+                throw UserError(e.message)
+            }
+        }
+        try socket.connect(endpoint)
+        try socket.send(MessageCodec.encode(.statusRequest))
+        guard try socket.pollIn(milliseconds: 5000), let frames = try socket.receive(),
+              case .statusReply(let json)? = try? MessageCodec.decode(frames),
+              let snap = try? JSONDecoder().decode(CoordinatorSnapshot.self, from: Data(json.utf8)) else {
+            throw RuntimeFailure("no answer from a coordinator at \(endpoint) within 5 s "
+                                 + "(is it running? does it need --keys?)")
+        }
+        return snap
+    }
+
+    private func show(_ out: Output, total: Int) {
         if json {
             printJSONLine(out)
             return
         }
-        let total = data.trials.count
-        print("sweep \(data.sweepName): \(total) trials")
-        for s in TrialStatus.allCases { print("  \(s.rawValue): \(counts[s.rawValue] ?? 0)") }
+        print("sweep \(out.sweep): \(total) trials")
+        for s in TrialStatus.allCases { print("  \(s.rawValue): \(out.trials[s.rawValue] ?? 0)") }
         if let reason = out.waiting_reason { print("waiting: \(reason)") }
         if let eta = out.eta_seconds { print("ETA: \(formatDuration(eta))") }
         if out.workers.isEmpty {
-            print(live ? "no workers connected" : "coordinator not running")
+            print(out.coordinator_running ? "no workers connected" : "coordinator not running")
         } else {
             print("workers:")
             for w in out.workers {

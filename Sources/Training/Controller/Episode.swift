@@ -177,7 +177,13 @@ public func runEpisode(_ setup: EpisodeSetup, controller: LRController, sample: 
         let deciding = step % setup.interval == 0 && step < setup.steps
         guard deciding || step == setup.steps else { continue }
         let observation = probe.observe(model, learningRate: rate)
-        if observation.validationLoss.isFinite { worstLoss = Swift.max(worstLoss, observation.validationLoss) }
+        guard observation.validationLoss.isFinite else {
+            let remaining = setup.decisions - transitions.count + 1
+            if !transitions.isEmpty { transitions[transitions.count - 1].reward = -worstLoss * Double(remaining) }
+            return Trajectory(seed: setup.seed, initialRate: rate0, transitions: transitions,
+                              finalValidationLoss: .nan, diverged: true)
+        }
+        worstLoss = Swift.max(worstLoss, observation.validationLoss)
         if !transitions.isEmpty { transitions[transitions.count - 1].reward = -observation.validationLoss }
         guard deciding else {
             return Trajectory(seed: setup.seed, initialRate: rate0, transitions: transitions,
