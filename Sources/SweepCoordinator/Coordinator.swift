@@ -14,6 +14,8 @@ public struct CoordinatorSnapshot: Sendable, Codable {
     public var etaSeconds: Double?
     /// Wall-clock time of the snapshot (seconds since 1970).
     public var updated: Double
+    /// True in the last snapshot, written when every trial has ended.
+    public var finished: Bool
 }
 
 /// The coordinator: binds a ROUTER socket, runs the ``Scheduler`` and writes the ``ResultStore``.
@@ -32,7 +34,7 @@ public final class Coordinator {
     public private(set) var endpoint: String = ""
     private var identities: [String: [UInt8]] = [:]
     private var droppedMessages = 0
-    private var lastDropLog = 0.0
+    private var lastDropLog = -Double.infinity
     private let start = Date()
     private var finishedAtStart = 0
     /// Where to keep a live status snapshot (`DIR/status.json`), written about once a second.
@@ -88,7 +90,7 @@ public final class Coordinator {
         let eta = finishedHere > 0 ? Double(remaining) * t / Double(finishedHere) : nil
         return CoordinatorSnapshot(counts: counts, total: spec.trialCount, workers: scheduler.workerSummaries(now: t),
                                    elapsed: t, waitingReason: scheduler.waitingReason(), etaSeconds: eta,
-                                   updated: Date().timeIntervalSince1970)
+                                   updated: Date().timeIntervalSince1970, finished: scheduler.isComplete)
     }
 
     /// Writes the snapshot to `path` (atomically) for `lrsweep status DIR`.

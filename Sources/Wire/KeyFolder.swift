@@ -68,9 +68,11 @@ public struct KeyFolder: Sendable {
         let text = try read("allowed_workers")
         var allowed: Set<String> = []
         for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first
-                .map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
-            if line.isEmpty { continue }
+            // `#` is also a Z85 character, so a comment is a line starting with `#`, or whatever
+            // follows the key after whitespace.
+            let trimmed = raw.trimmingCharacters(in: .whitespaces)
+            if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
+            let line = String(trimmed.prefix { !$0.isWhitespace })
             guard CurveKeyPair.isValidKey(line) else {
                 throw KeyError("\(path)/allowed_workers:\(i + 1): not a Z85 public key: '\(line)'")
             }

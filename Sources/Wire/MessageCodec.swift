@@ -96,10 +96,14 @@ public enum MessageCodec {
         case "trial": return .trial(try body(TrialTask.self))
         case "progress": return .progress(try body(Progress.self))
         case "result": return .result(try body(TrialResult.self))
-        case "heartbeat": return .heartbeat
+        case "heartbeat":
+            _ = try body(Empty.self)
+            return .heartbeat
         case "bye": return .bye(reason: try body(ReasonBody.self).reason)
         case "reject": return .reject(reason: try body(ReasonBody.self).reason)
-        case "status": return .statusRequest
+        case "status":
+            _ = try body(Empty.self)
+            return .statusRequest
         case "status-reply":
             guard (try? JSONSerialization.jsonObject(with: bodyData)) is [String: Any] else {
                 throw WireError.badBody(type: type, detail: "not a JSON object")

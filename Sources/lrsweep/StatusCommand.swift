@@ -83,7 +83,7 @@ struct StatusCommand: ParsableCommand {
             snapshot = try? JSONDecoder().decode(CoordinatorSnapshot.self, from: bytes)
         }
         // A snapshot older than a few seconds is from a coordinator that is no longer running.
-        let live = snapshot.map { Date().timeIntervalSince1970 - $0.updated < 5 } ?? false
+        let live = snapshot.map { !$0.finished && Date().timeIntervalSince1970 - $0.updated < 5 } ?? false
         let out = Output(
             sweep: data.sweepName, trials: counts,
             workers: live ? (snapshot?.workers ?? []).map(Output.Worker.init) : [],
