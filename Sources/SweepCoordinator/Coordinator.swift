@@ -82,14 +82,16 @@ public final class Coordinator {
 
     private var now: Double { Date().timeIntervalSince(start) }
 
-    public func snapshot() -> CoordinatorSnapshot {
+    /// - Parameter detailed: include why trials wait (a pass over every pending trial); the progress
+    ///   bar, redrawn ten times a second, does without.
+    public func snapshot(detailed: Bool = true) -> CoordinatorSnapshot {
         let t = now
         let counts = scheduler.counts()
         let finishedHere = scheduler.finishedCount - finishedAtStart
         let remaining = spec.trialCount - scheduler.finishedCount
         let eta = finishedHere > 0 ? Double(remaining) * t / Double(finishedHere) : nil
         return CoordinatorSnapshot(counts: counts, total: spec.trialCount, workers: scheduler.workerSummaries(now: t),
-                                   elapsed: t, waitingReason: scheduler.waitingReason(), etaSeconds: eta,
+                                   elapsed: t, waitingReason: detailed ? scheduler.waitingReason() : nil, etaSeconds: eta,
                                    updated: Date().timeIntervalSince1970, finished: scheduler.isComplete)
     }
 
@@ -120,12 +122,11 @@ public final class Coordinator {
             if t - lastTick >= 0.1 {
                 lastTick = t
                 actions += scheduler.tick(now: t)
-                let snap = snapshot()
                 if t - lastStatusWrite >= 1 {
                     lastStatusWrite = t
-                    writeStatus(snap)
+                    writeStatus(snapshot())
                 }
-                try onProgress(snap)
+                try onProgress(snapshot(detailed: false))
             }
             try perform(actions)
         }

@@ -177,6 +177,20 @@ public final class ZMQSocket {
         }
     }
 
+    /// Waits up to `milliseconds` for a message to read, or for `fd` (a plain file descriptor such as
+    /// a pipe another thread writes to) to become readable. True if the socket has a message.
+    @discardableResult
+    public func pollIn(milliseconds: Int, orReadable fd: Int32) throws -> Bool {
+        var items = [zmq_pollitem_t(socket: try live("poll"), fd: 0, events: Int16(ZMQ_POLLIN), revents: 0),
+                     zmq_pollitem_t(socket: nil, fd: fd, events: Int16(ZMQ_POLLIN), revents: 0)]
+        let rc = zmq_poll(&items, 2, milliseconds)
+        if rc < 0 {
+            if zmq_errno() == EINTR { return false }
+            throw ZMQError("poll")
+        }
+        return (items[0].revents & Int16(ZMQ_POLLIN)) != 0
+    }
+
     /// Waits up to `milliseconds` for a message to read; true if one is waiting.
     public func pollIn(milliseconds: Int) throws -> Bool {
         var item = zmq_pollitem_t(socket: try live("poll"), fd: 0, events: Int16(ZMQ_POLLIN), revents: 0)

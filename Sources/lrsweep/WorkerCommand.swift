@@ -14,10 +14,11 @@ struct WorkerCommand: ParsableCommand {
             The worker advertises the datasets it finds (LRSWEEP_DATA, ~/.cache/lrsweep, /usr/share/datasets)
             and only gets trials it can run. SIGTERM or Ctrl-C: it stops taking work, stops its trials and
             tells the coordinator, which hands them to another worker.
-            Sweeps with a `trainer:` section run the user's command per trial: its per-trial folder
-            ({out_dir}) is DIR/<trial id>/ and its log (non-JSON stdout, all stderr) DIR/logs/<trial id>.log,
-            DIR being --out. With --gpus 0,1 the worker runs one trial per device, each seeing only its own
-            device in CUDA_VISIBLE_DEVICES.
+
+            Sweeps with a `trainer:` section run the user's command per trial: its folder {out_dir} is \
+            DIR/<trial id>/ and its log (non-JSON stdout, all stderr) DIR/logs/<trial id>.log, DIR being \
+            --out. With --gpus 0,1 the worker runs one trial per device, each seeing only its own device \
+            in CUDA_VISIBLE_DEVICES.
             """)
 
     @Option(name: .long, help: "Coordinator endpoint, e.g. tcp://head-node:5555.")
@@ -98,6 +99,7 @@ struct WorkerCommand: ParsableCommand {
             throw RuntimeFailure("worker failed: \(error)")
         }
         _ = sources
-        if !finished { throw ExitCode(2) }
+        // Stopped by a signal after handing its trials back: a clean exit.
+        if !finished && !worker.isStopping { throw ExitCode(2) }
     }
 }

@@ -119,7 +119,7 @@ struct ExternalTrainerTests {
         #expect(try store.int("SELECT COUNT(*) FROM trials WHERE reason LIKE '%no metric reported%'") == 1)
     }
 
-    @Test("the repository's sweeps/external-numpy.yaml is valid and points at the example")
+    @Test("the shipped specs (sweeps/external-numpy.yaml, examples/pytorch/sweep.yaml) are valid")
     func shippedSpec() throws {
         let catalog = Catalog(optimizers: [], schedules: [], models: [], datasets: [])
         let spec = try SweepSpec.load(path: "\(repositoryRoot)/sweeps/external-numpy.yaml", catalog: catalog)
@@ -128,6 +128,9 @@ struct ExternalTrainerTests {
         #expect(FileManager.default.fileExists(atPath: "\(repositoryRoot)/\(trainer.command[1])"))
         #expect(spec.trialCount == 24)
         #expect(spec.grid.first { $0.key == "lr" }?.values.contains(.double(1e-5)) == true)
+        let pytorch = try SweepSpec.load(path: "\(repositoryRoot)/examples/pytorch/sweep.yaml", catalog: catalog)
+        let command = try #require(pytorch.trainer?.command)
+        #expect(FileManager.default.fileExists(atPath: "\(repositoryRoot)/\(command[1])"))
     }
 
     @Test("the PyTorch example speaks the protocol", .enabled(if: python(succeeds: "import torch")))

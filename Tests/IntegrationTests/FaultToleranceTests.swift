@@ -266,3 +266,27 @@ func rawTCP(_ endpoint: String, bytes: [UInt8]) {
     }
     if ok == 0 { _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } }
 }
+
+@Suite("Graceful worker shutdown", .serialized)
+struct GracefulShutdownTests {
+    @Test("SIGTERM: the worker hands its trial back at once, says bye and exits 0; another finishes it")
+    func sigterm() throws {
+        let cluster = try Cluster(spec: slowSpec(name: "term", trials: 3))
+        try cluster.startCoordinator()
+        try cluster.startWorker("a")
+        let victim = try #require(try cluster.workerHoldingATrial(timeout: 60))
+        let held = try #require(try cluster.store()?.strings(
+            "SELECT id FROM trials WHERE status = 'running' AND worker = '\(victim)'").first)
+        let worker = try #require(cluster.workers[victim])
+        kill(worker.pid, SIGTERM)
+        #expect(worker.wait(timeout: 20) == 0, "worker: \(worker.stderr())")
+        // Handed back on the bye, not after the liveness window: the retry is recorded as a leave.
+        #expect(cluster.count("SELECT COUNT(*) FROM events WHERE kind = 'leave' AND worker = '\(victim)'") == 1)
+        try cluster.startWorker("b")
+        #expect(try #require(cluster.coordinator).wait(timeout: 240) == 0)
+        let store = try #require(try cluster.store())
+        #expect(try store.int("SELECT COUNT(*) FROM trials WHERE status = 'done'") == 3)
+        #expect(try store.strings("SELECT worker FROM trials WHERE id = '\(held)'") == ["b"])
+        #expect(try store.int("SELECT attempts FROM trials WHERE id = '\(held)'") == 2)
+    }
+}
