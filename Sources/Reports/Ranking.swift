@@ -91,7 +91,11 @@ public enum Ranking {
                 let w = ordered[0]
                 let test = WelchTest.compare(mean1: a.mean, std1: a.std, n1: a.n, mean2: w.mean, std2: w.std, n2: w.n)
                 let significance: Significance
-                if let test { significance = test.p < alpha ? .worse : .notSignificant } else { significance = .untested }
+                if let test {
+                    significance = test.p < alpha ? .worse : .notSignificant
+                } else {
+                    significance = .untested
+                }
                 entries.append(RankEntry(rank: i + 1, aggregate: a, significance: significance, welch: test))
             }
             return RankedCell(dataset: cell.dataset, model: cell.model, entries: entries)

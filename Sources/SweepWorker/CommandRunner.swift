@@ -60,8 +60,10 @@ public struct CommandRunner: TrialRunner {
         let supervisor = TrainerSupervisor(timeout: trainer.timeout, grace: trainer.grace)
         let outcome = supervisor.supervise(&child, log: log, emit: emit, shouldStop: shouldStop)
         let verdict = TrialVerdict.judge(outcome, metric: task.metric, logPath: invocation.logPath)
-        log.note("ended: \(outcome.exit) · \(verdict.status.rawValue)"
-                 + (verdict.reason.map { " · \($0)" } ?? "") + " · \(outcome.report.finalMetrics)")
+        let metrics = outcome.report.finalMetrics.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        log.note("ended: \(outcome.exit) · \(verdict.status.rawValue) · final metrics: "
+                 + (metrics.isEmpty ? "none" : metrics.joined(separator: " "))
+                 + (verdict.reason.map { "\n\($0)" } ?? ""))
         return result(verdict.status, outcome.report.finalMetrics, verdict.reason)
     }
 }

@@ -19,7 +19,10 @@ public final class DeviceSlots: Sendable {
         precondition(Set(devices).count == devices.count, "duplicate device in \(devices)")
         self.devices = devices
         taken = Mutex(Array(repeating: false, count: devices.count))
-        available = DispatchSemaphore(value: devices.count)
+        // Counted up from 0 rather than created at `devices.count`: libdispatch traps when a semaphore is
+        // released while below its initial value, and a worker may end with devices still held.
+        available = DispatchSemaphore(value: 0)
+        for _ in devices { available.signal() }
     }
 
     /// Takes a free device, waiting for one if all are taken.

@@ -19,22 +19,25 @@ enum TrialVerdict {
         let seeLog = "log: \(logPath)"
         switch outcome.termination {
         case .timeout(let seconds):
-            return (.failed, "timeout: still running after \(formatSeconds(seconds)) (the trainer's `timeout`); "
-                    + "its process group was sent SIGTERM\(stderrSuffix(outcome.stderrTail)); \(seeLog)")
+            return (.failed, "timeout: still running after \(formatSeconds(seconds)) (the trainer's `timeout`), "
+                    + "so its process group was ended; \(seeLog)\(stderrSuffix(outcome.stderrTail))")
         case .stopped:
             return (.failed, "stopped: the worker is shutting down; \(seeLog)")
         case nil:
             break
         }
         guard outcome.exit == .exited(0) else {
-            return (.failed, "trainer \(outcome.exit)\(stderrSuffix(outcome.stderrTail)); \(seeLog)")
+            return (.failed, "trainer \(outcome.exit); \(seeLog)\(stderrSuffix(outcome.stderrTail))")
         }
         guard let value = metrics[metric] else {
-            let reported = metrics.isEmpty ? "no metrics at all"
-                : "only " + metrics.keys.sorted().joined(separator: ", ")
+            let example = "print e.g. {\"final\": true, \"\(metric)\": 0.41} on stdout"
+            if outcome.report.metricLines == 0 {
+                return (.failed, "no metric reported: the trainer exited 0 without printing a JSON line on stdout; "
+                        + "\(example); \(seeLog)")
+            }
+            let reported = metrics.isEmpty ? "nothing" : metrics.keys.sorted().joined(separator: ", ")
             return (.failed, "no metric reported: the trainer exited 0 but its final JSON line has no '\(metric)' "
-                    + "(it reported \(reported)); print e.g. {\"final\": true, \"\(metric)\": 0.41} on stdout; "
-                    + seeLog)
+                    + "(it has \(reported)); \(example); \(seeLog)")
         }
         guard value.isFinite else {
             return (.diverged, "\(metric) is \(value) in the trainer's final metrics")
@@ -42,10 +45,11 @@ enum TrialVerdict {
         return (.done, nil)
     }
 
+    /// The last lines of stderr as a block after the reason's first line.
     static func stderrSuffix(_ tail: [String]) -> String {
         let quoted = tail.suffix(quotedLines)
         if quoted.isEmpty { return " (nothing on stderr)" }
-        return "; last lines of stderr:\n" + quoted.joined(separator: "\n") + "\n"
+        return "\nlast lines of stderr:\n" + quoted.joined(separator: "\n")
     }
 
     static func formatSeconds(_ s: Double) -> String {

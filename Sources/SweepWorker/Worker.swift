@@ -36,10 +36,40 @@ public struct WorkerOptions: Sendable {
 }
 
 /// Messages produced by trial threads, waiting for the socket thread to send them.
+///
+/// Posting also writes a byte to a pipe that the socket thread polls next to its socket, so a
+/// result is sent the moment it exists rather than when the poll times out.
 final class Outbox: Sendable {
     private let queue = Mutex<[Message]>([])
-    func post(_ m: Message) { queue.withLock { $0.append(m) } }
-    func drain() -> [Message] { queue.withLock { q in defer { q = [] }; return q } }
+    /// Read end (polled by the socket thread) and write end of the wake-up pipe.
+    let wakeFD: Int32
+    private let signalFD: Int32
+
+    init() {
+        var fds: [Int32] = [-1, -1]
+        if pipe(&fds) == 0 {
+            for fd in fds { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }
+        }
+        wakeFD = fds[0]
+        signalFD = fds[1]
+    }
+
+    deinit {
+        close(wakeFD)
+        close(signalFD)
+    }
+
+    func post(_ m: Message) {
+        queue.withLock { $0.append(m) }
+        var byte: UInt8 = 1
+        _ = write(signalFD, &byte, 1)
+    }
+
+    func drain() -> [Message] {
+        var buffer = [UInt8](repeating: 0, count: 256)
+        while read(wakeFD, &buffer, buffer.count) > 0 {}
+        return queue.withLock { q in defer { q = [] }; return q }
+    }
 }
 
 /// The attempts this worker is running, shared between the socket thread and trial threads.
@@ -80,6 +110,9 @@ public final class Worker {
 
     /// Asks the worker to stop taking work; running trials are told to stop.
     public func requestStop() { stop.set() }
+
+    /// True once a stop was requested (SIGTERM / SIGINT): leaving then is the normal outcome.
+    public var isStopping: Bool { stop.isSet }
 
     /// A closure that stops the worker, safe to call from a signal handler's queue.
     public var stopper: @Sendable () -> Void {
@@ -148,7 +181,7 @@ public final class Worker {
                 try send(m)
                 if case .result = m, !stop.isSet { try send(.ready(slots: 1)) }
             }
-            if try socket.pollIn(milliseconds: 20) {
+            if try socket.pollIn(milliseconds: 100, orReadable: outbox.wakeFD) {
                 while let frames = try socket.receive(dontWait: true) {
                     lastHeard = Date()
                     let message: Message

@@ -6,7 +6,8 @@
 ///
 /// Backward (training mode), with g = ∂y·γ:
 /// ∂x = (1/√(σ² + ε)) · (g − mean(g) − x̂ · mean(g·x̂)),  ∂γ += Σ ∂y·x̂,  ∂β += Σ ∂y.
-/// Statistics are accumulated in `Double` so large batches do not lose the variance to rounding.
+/// Statistics are summed per plane in vectorised `Float` (``Reduce``) and across planes in `Double`,
+/// so large batches do not lose the variance to rounding.
 public final class BatchNorm: Layer {
     public var name: String
     public var needsInputGradient = true
@@ -72,19 +73,16 @@ public final class BatchNorm: Layer {
         x.withUnsafeBufferPointer { xs in
             normalized.withUnsafeMutableBufferPointer { ns in
                 output.withUnsafeMutableBufferPointer { ys in
+                    guard let px = xs.baseAddress else { return }
                     for ch in 0..<c {
+                        // Per-plane sums vectorised in Float, planes accumulated in Double; the
+                        // variance is the two-pass Σ(x − μ)², which does not cancel catastrophically.
                         var sum = 0.0, sumSquares = 0.0
-                        for n in 0..<b {
-                            let base = (n * c + ch) * plane
-                            for i in 0..<plane { sum += Double(xs[base + i]) }
-                        }
+                        for n in 0..<b { sum += Double(Reduce.sum(px + (n * c + ch) * plane, plane)) }
                         let mean = sum / Double(m)
                         for n in 0..<b {
-                            let base = (n * c + ch) * plane
-                            for i in 0..<plane {
-                                let d = Double(xs[base + i]) - mean
-                                sumSquares += d * d
-                            }
+                            sumSquares += Double(Reduce.squaredDeviations(px + (n * c + ch) * plane, plane,
+                                                                          mean: Float(mean)))
                         }
                         let variance = sumSquares / Double(m)
                         let inv = Float(1 / (variance + Double(epsilon)).squareRoot())
@@ -117,14 +115,14 @@ public final class BatchNorm: Layer {
         dy.withUnsafeBufferPointer { dys in
             normalized.withUnsafeBufferPointer { ns in
                 gradInput.withUnsafeMutableBufferPointer { dxs in
+                    guard let pdy = dys.baseAddress, let pn = ns.baseAddress else { return }
                     for ch in 0..<c {
                         var sumDy: Float = 0, sumDyX: Float = 0
                         for n in 0..<b {
                             let base = (n * c + ch) * plane
-                            for i in 0..<plane {
-                                sumDy += dys[base + i]
-                                sumDyX += dys[base + i] * ns[base + i]
-                            }
+                            let (s, d) = Reduce.sumAndDot(pdy + base, pn + base, plane)
+                            sumDy += s
+                            sumDyX += d
                         }
                         gGamma[ch] += sumDyX
                         gBeta[ch] += sumDy

@@ -107,11 +107,7 @@ public final class Conv2d: Layer {
                     for c in 0..<o {
                         let src = pd + (b * o + c) * plane
                         (pp + (c * g.batch + b) * plane).update(from: src, count: plane)
-                        if useBias {
-                            var s: Float = 0
-                            for i in 0..<plane { s += src[i] }
-                            gb[c] += s
-                        }
+                        if useBias { gb[c] += Reduce.sum(src, plane) }
                     }
                 }
             }

@@ -50,7 +50,9 @@ struct ConvGeometry {
                             let src = image + ih * width + offset
                             if valid.lowerBound > 0 { dst.update(repeating: 0, count: valid.lowerBound) }
                             if s == 1 {
-                                (dst + valid.lowerBound).update(from: src + valid.lowerBound, count: valid.count)
+                                // Rows are short (≤ a few dozen floats): a plain loop the compiler
+                                // vectorises beats a memmove call per row.
+                                for ow in valid { dst[ow] = src[ow] }
                             } else {
                                 for ow in valid { dst[ow] = src[ow * s] }
                             }

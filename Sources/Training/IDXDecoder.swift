@@ -15,8 +15,8 @@ enum IDXDecoder {
         }
         let n = bigEndian32(bytes, at: 4), rows = bigEndian32(bytes, at: 8), cols = bigEndian32(bytes, at: 12)
         guard bytes.count == 16 + n * rows * cols else {
-            throw TrainingError.corruptDataset(
-                path: path, problem: "header says \(n)×\(rows)×\(cols) pixels but the file holds \(bytes.count - 16)")
+            throw TrainingError.corruptDataset(path: path, problem: "header says \(n)×\(rows)×\(cols) pixels "
+                                                   + "but the file holds \(bytes.count - 16)")
         }
         return (scaled(bytes, from: 16, count: n * rows * cols), [1, rows, cols], n)
     }
@@ -27,7 +27,8 @@ enum IDXDecoder {
         }
         let n = bigEndian32(bytes, at: 4)
         guard bytes.count == 8 + n else {
-            throw TrainingError.corruptDataset(path: path, problem: "header says \(n) labels, file holds \(bytes.count - 8)")
+            throw TrainingError.corruptDataset(path: path,
+                                               problem: "header says \(n) labels, file holds \(bytes.count - 8)")
         }
         return bytes[8...].map { Int32($0) }
     }
@@ -36,7 +37,7 @@ enum IDXDecoder {
     static func scaled(_ bytes: [UInt8], from offset: Int, count: Int) -> [Float] {
         [Float](unsafeUninitializedCapacity: count) { out, initialized in
             bytes.withUnsafeBufferPointer { src in
-                for i in 0..<count { out[i] = Float(src[offset + i]) * (1 / 255) }
+                for i in 0..<count { out[i] = Float(src[offset + i]) / 255 }
             }
             initialized = count
         }
@@ -76,7 +77,7 @@ enum MNISTCSVDecoder {
                 throw TrainingError.corruptDataset(
                     path: path, problem: "row \(labels.count + 1) has \(row.count) fields (want 784 pixels + label)")
             }
-            for v in row.dropLast() { pixels.append(Float(v) * (1 / 255)) }
+            for v in row.dropLast() { pixels.append(Float(v) / 255) }
             labels.append(Int32(label))
             row.removeAll(keepingCapacity: true)
         }

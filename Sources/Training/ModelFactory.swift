@@ -12,7 +12,8 @@
 /// Dense models flatten any image; convolutional ones need at least 28×28 inputs.
 public enum ModelFactory {
     /// Names the catalog lists (sized MLPs come on top, see ``sizedNames``).
-    public static let names = ["logreg", "mlp", "mlp-small", "lenet5", "resnet", "resnet8", "resnet14", "resnet20"]
+    public static let names = ["logreg", "mlp", "mlp-small", "lenet5",
+                               "resnet", "resnet8", "resnet14", "resnet20"]
     /// Bases that accept hidden sizes after a dash (`mlp-256-128`).
     public static let sizedNames = ["mlp"]
 
@@ -27,7 +28,8 @@ public enum ModelFactory {
         switch name {
         case "logreg":
             return Sequential(name: name, inputShape: inputShape, layers: [
-                Flatten(), Linear(name: "fc", inFeatures: features, outFeatures: classes, initializer: .xavier, rng: &rng),
+                Flatten(),
+                Linear(name: "fc", inFeatures: features, outFeatures: classes, initializer: .xavier, rng: &rng),
             ])
         case "mlp":
             return mlp(name, hidden: [1000, 1000], inputShape: inputShape, classes: classes, rng: &rng)
@@ -35,12 +37,11 @@ public enum ModelFactory {
             return mlp(name, hidden: [256, 128], inputShape: inputShape, classes: classes, rng: &rng)
         case "lenet5":
             return try lenet5(inputShape: inputShape, classes: classes, dataset: dataset, rng: &rng)
-        case "resnet", "resnet8":
-            return try resnet(name, blocksPerStage: 1, inputShape: inputShape, classes: classes, dataset: dataset, rng: &rng)
-        case "resnet14":
-            return try resnet(name, blocksPerStage: 2, inputShape: inputShape, classes: classes, dataset: dataset, rng: &rng)
-        case "resnet20":
-            return try resnet(name, blocksPerStage: 3, inputShape: inputShape, classes: classes, dataset: dataset, rng: &rng)
+        case "resnet", "resnet8", "resnet14", "resnet20":
+            // ResNet-(6n+2): n basic blocks per stage.
+            let n = ["resnet14": 2, "resnet20": 3][name] ?? 1
+            return try resnet(name, blocksPerStage: n, inputShape: inputShape, classes: classes, dataset: dataset,
+                              rng: &rng)
         default:
             let parts = name.split(separator: "-", omittingEmptySubsequences: false)
             if parts.count >= 2, parts[0] == "mlp" {
@@ -59,7 +60,8 @@ public enum ModelFactory {
         var layers: [any Layer] = [Flatten()]
         var width = inputShape.reduce(1, *)
         for (i, h) in hidden.enumerated() {
-            layers.append(Linear(name: "fc\(i + 1)", inFeatures: width, outFeatures: h, initializer: .kaiming, rng: &rng))
+            layers.append(Linear(name: "fc\(i + 1)", inFeatures: width, outFeatures: h, initializer: .kaiming,
+                                 rng: &rng))
             layers.append(ReLU(name: "relu\(i + 1)"))
             width = h
         }

@@ -36,6 +36,10 @@ public final class MaxPool2d: Layer {
         x.withUnsafeBufferPointer { xs in
             output.withUnsafeMutableBufferPointer { ys in
                 winners.withUnsafeMutableBufferPointer { ws in
+                    if k == 2 && s == 2 {
+                        Self.pool2x2(xs, ys, ws, planes: b * c, h: h, w: w, ho: ho, wo: wo)
+                        return
+                    }
                     for plane in 0..<(b * c) {
                         let inBase = plane * h * w, outBase = plane * ho * wo
                         for oh in 0..<ho {
@@ -58,6 +62,27 @@ public final class MaxPool2d: Layer {
             }
         }
         return output
+    }
+
+    /// The common 2×2, stride-2 window unrolled (same tie rule: first maximum in window order).
+    private static func pool2x2(_ xs: UnsafeBufferPointer<Float>, _ ys: UnsafeMutableBufferPointer<Float>,
+                                _ ws: UnsafeMutableBufferPointer<Int32>,
+                                planes: Int, h: Int, w: Int, ho: Int, wo: Int) {
+        for plane in 0..<planes {
+            let inBase = plane * h * w, outBase = plane * ho * wo
+            for oh in 0..<ho {
+                let top = inBase + 2 * oh * w, out = outBase + oh * wo
+                for ow in 0..<wo {
+                    let i0 = top + 2 * ow, i2 = i0 + w
+                    var best = i0
+                    if xs[i0 + 1] > xs[best] { best = i0 + 1 }
+                    if xs[i2] > xs[best] { best = i2 }
+                    if xs[i2 + 1] > xs[best] { best = i2 + 1 }
+                    ys[out + ow] = xs[best]
+                    ws[out + ow] = Int32(best)
+                }
+            }
+        }
     }
 
     public func backward(_ dy: Tensor) -> Tensor {

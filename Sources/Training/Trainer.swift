@@ -78,7 +78,7 @@ final class Trainer {
             return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
         }
         let views = model.parameterViews
-        let progressEvery = Swift.max(1, totalSteps / 100)
+        let progressEvery = Swift.max(1, (totalSteps + 99) / 100)  // at most ~100 progress events
         var order: [Int] = []
         var cursor = 0
         var lossSum = 0.0
@@ -111,6 +111,9 @@ final class Trainer {
                 return finish(.diverged, steps: step - 1, reason: "loss became \(batchLoss) at step \(step)")
             }
             _ = model.backward(loss.gradientBuffer)
+            // rl-schedule hook (Controller/RLSchedule.swift): an optimizer that observes the model decides here.
+            (optimizer as? any TrainingObserver)?.willUpdate(step: step, batchLoss: batchLoss, model: model,
+                                                             split: split)
             optimizer.scheduleFactor = schedule.factor(step: step, totalSteps: totalSteps)
             optimizer.update(views, step: step)
             lossSum += batchLoss

@@ -20,7 +20,7 @@ struct LRSweep: ParsableCommand {
             """,
         subcommands: [RunCommand.self, CoordinatorCommand.self, WorkerCommand.self, ReportCommand.self, StatusCommand.self,
                       TrainCommand.self, BenchCommand.self, KeysCommand.self, OptimizersCommand.self, ModelsCommand.self,
-                      DatasetsCommand.self])
+                      DatasetsCommand.self, ControllerCommand.self])
 
     /// Maps errors to the documented exit codes: 1 for the user's mistakes, 2 for runtime failures.
     static func main() {

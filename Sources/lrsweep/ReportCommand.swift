@@ -26,7 +26,7 @@ struct ReportCommand: ParsableCommand {
     @Argument(help: "The sweep's output folder (holding results.sqlite).")
     var dir: String
 
-    @Option(name: .long, help: "Output format: \(ReportFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
+    @Option(name: .long, help: "Output format (csv: one row per trial).")
     var format: ReportFormat = .md
 
     @Option(name: .long, help: "Rank by this metric instead of the sweep's (e.g. val_accuracy, test_loss).")

@@ -10,8 +10,10 @@ struct ExportTests {
     func trialsCSV() throws {
         let csv = lines(CSVReport.trials(try StoreFixture.report()))
         #expect(csv.count == 1 + 21)
-        #expect(csv[0] == "id,status,attempts,seconds,dataset,model,optimizer,lr,seed,train_loss,val_accuracy,val_loss,reason")
-        #expect(csv[1] == "t0,diverged,1,3.0,fashion-mnist,logreg,sgd,1.0,1,nan,,,loss became nan at step 3")
+        #expect(csv[0] == "id,status,attempts,seconds,dataset,model,optimizer,lr,seed,"
+                    + "train_loss,val_accuracy,val_loss,reason")
+        // lr 1.0 is stored as the JSON number 1, which reads back as the integer parameter 1.
+        #expect(csv[1] == "t0,diverged,1,3.0,fashion-mnist,logreg,sgd,1,1,nan,,,loss became nan at step 3")
         #expect(csv.allSatisfy { $0.split(separator: ",", omittingEmptySubsequences: false).count == 13 })
     }
 
@@ -58,7 +60,7 @@ struct ExportTests {
         let rankingRange = try #require(md.range(of: "| 1 | adam "))
         let sensitivityRange = try #require(md.range(of: "## LR sensitivity"))
         #expect(rankingRange.lowerBound < sensitivityRange.lowerBound)
-        #expect(md.contains("21 trials: 15 done, 1 failed, 4 diverged."))
+        #expect(md.contains("21 trials: 16 done, 1 failed, 4 diverged."))
         #expect(md.contains("≈ p = 0.561"))      // sgd-hd vs adam (scipy: 0.5611508812400852)
         #expect(md.contains("p = 0.032"))        // sgd vs adam (scipy: 0.0315776404625473)
         #expect(md.contains("adam †"))           // in the full table: adam at lr 0.1
@@ -78,6 +80,21 @@ struct ExportTests {
             #expect(FileManager.default.fileExists(atPath: dir + "/" + file), "\(file) missing")
         }
         #expect(try String(contentsOfFile: dir + "/report.md", encoding: .utf8) == markdown)
-        #expect(try JSONReport.decode(String(contentsOfFile: dir + "/results.json", encoding: .utf8)).trials.count == 21)
+        let json = try String(contentsOfFile: dir + "/results.json", encoding: .utf8)
+        #expect(try JSONReport.decode(json).trials.count == 21)
+    }
+}
+
+@Suite("Ranking by another metric")
+struct OtherMetricTests {
+    @Test("ranked by val_accuracy: highest first, and no duplicate accuracy column")
+    func accuracy() throws {
+        let report = Report(try StoreFixture.load(metric: "val_accuracy"))
+        // Every finished seed has val_accuracy 0.8, so all means tie at 0.8 and sweep order decides.
+        #expect(report.ranking.first?.entries.count == 3)
+        let md = MarkdownReport.render(report)
+        #expect(md.contains("higher is better"))
+        #expect(!md.contains("| val_accuracy |"))
+        #expect(md.contains("val_accuracy mean ± sd"))
     }
 }

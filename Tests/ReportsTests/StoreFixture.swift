@@ -58,7 +58,8 @@ enum StoreFixture {
             for (i, row) in rows.enumerated() {
                 let (optimizer, lr, seed, outcome) = row
                 let id = "t\(i)"
-                let params = #"{"dataset":"fashion-mnist","lr":\#(lr),"model":"logreg","optimizer":"\#(optimizer)","seed":\#(seed)}"#
+                let params = #"{"dataset":"fashion-mnist","lr":\#(lr),"model":"logreg","#
+                    + #""optimizer":"\#(optimizer)","seed":\#(seed)}"#
                 var status = "done", metrics: String? = nil, reason: String? = nil
                 switch outcome {
                 case .done(let v):

@@ -91,6 +91,34 @@ struct DatasetTests {
         #expect(throws: TrainingError.self) { try DatasetCache.load("imagenet", locator: empty) }
     }
 
+    @Test("CIFAR-10 binary batches decode label bytes and planar RGB pixels")
+    func cifar() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("lrsweep-cifar-\(getpid())")
+        let folder = root.appendingPathComponent("cifar-10-batches-bin")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: root) }
+        // Two records per file: label (file index + record) % 10, pixel bytes (record + i) % 256.
+        let names = (1...5).map { "data_batch_\($0).bin" } + ["test_batch.bin"]
+        for (f, name) in names.enumerated() {
+            var bytes: [UInt8] = []
+            for r in 0..<2 {
+                bytes.append(UInt8((f + r) % 10))
+                bytes += (0..<3_072).map { UInt8((r + $0) % 256) }
+            }
+            try Data(bytes).write(to: folder.appendingPathComponent(name))
+        }
+        let locator = DataLocator(roots: [root.path])
+        #expect(locator.available().contains("cifar10"))
+        let data = try DatasetCache.load("cifar10", locator: locator)
+        #expect(data.train.count == 10 && data.test.count == 2)
+        #expect(data.train.sampleShape == [3, 32, 32])
+        #expect(data.train.labels.prefix(4) == [0, 1, 1, 2])
+        #expect(data.test.labels == [5, 6])
+        // Record 1, pixel 300 (red plane) is byte (1 + 300) % 256 = 45.
+        #expect(data.train.pixels[3_072 + 300] == Float(45) / 255)
+        #expect(data.train.pixels[3_072 * 2 - 1] == Float((1 + 3_071) % 256) / 255)
+    }
+
     @Test("the default locator sees the installed datasets", .enabled(if: fashionFolder != nil))
     func available() {
         #expect(DataLocator().available().contains("fashion-mnist"))

@@ -4,7 +4,8 @@ import Training
 
 @Suite("Model construction")
 struct ModelTests {
-    @Test("every named model maps 1×28×28 inputs to 10 logits", arguments: ModelFactory.names + ["mlp-64", "mlp-32-16"])
+    @Test("every named model maps 1×28×28 inputs to 10 logits",
+          arguments: ModelFactory.names + ["mlp-64", "mlp-32-16"])
     func shapes(name: String) throws {
         let model = try ModelFactory.make(name, inputShape: [1, 28, 28], classes: 10, seed: 1)
         #expect(model.outputShape(for: [1, 28, 28]) == [10])

@@ -109,4 +109,24 @@ struct OptimizerBaselineTests {
         #expect(close(h.x, [0.95]))
         #expect(close(opt.metrics["lr"], 0.05))
     }
+
+    @Test("adam and rmsprop on tensors longer than one 8-lane chunk match the formula element by element")
+    func longTensors() throws {
+        let n = 19  // two full chunks of 8 and a tail of 3
+        let start = (0..<n).map { Float($0) * 0.1 - 1 }
+        let grads = (0..<n).map { Float($0 % 5) - 2 + 0.25 }
+        let adam = try OptimizerRegistry.make(name: "adam", lr: 0.01, context: context(weightDecay: 0.1))
+        let rms = try OptimizerRegistry.make(name: "rmsprop", lr: 0.01, context: noDecay)
+        let a = OptimizerHarness([start]), r = OptimizerHarness([start])
+        a.step(adam, grads)
+        r.step(rms, grads)
+        for i in 0..<n {
+            let g = Double(grads[i]) + 0.1 * Double(start[i])
+            // step 1: m̂ = g, v̂ = g² → d = g/(|g| + 1e-8)
+            #expect(close(a.x[i], Double(start[i]) - 0.01 * g / (abs(g) + 1e-8), tol: 1e-6))
+            // v = 0.01·g², d = g/(0.1·|g| + 1e-8)
+            let gr = Double(grads[i])
+            #expect(close(r.x[i], Double(start[i]) - 0.01 * gr / (0.1 * abs(gr) + 1e-8), tol: 1e-6))
+        }
+    }
 }

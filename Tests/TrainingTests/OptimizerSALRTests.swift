@@ -45,6 +45,25 @@ struct OptimizerSALRTests {
         #expect(close(h.x, [x2[0] - a3[0], x2[1] - a3[1]], tol: 1e-5))
     }
 
+    @Test("on long tensors every coordinate steps by its own rate A_i·g_i")
+    func longTensors() throws {
+        let opt = try OptimizerRegistry.make(name: "salr", lr: 0.05, options: Self.options, context: noDecay)
+        let n = 21  // two full 8-lane chunks and a tail of 5
+        let h = OptimizerHarness([(0..<n).map { Float($0) / 10 }])
+        let g1 = (0..<n).map { Float($0 % 3) - 1 }
+        let g2 = (0..<n).map { Float($0 % 4) - 1.5 }
+        h.step(opt, g1)
+        let before = h.x
+        h.step(opt, g2)
+        let rates = ((opt as? SALR)?.rates(h.views) ?? []).flatMap { $0 }
+        #expect(rates.count == n)
+        for i in 0..<n {
+            // Element offsets moved by ±β_e or 0 (where g1 = 0): each coordinate has its own rate.
+            #expect(close(h.x[i], before[i] - rates[i] * Double(g2[i]), tol: 1e-6))
+        }
+        #expect(Set(rates.map { ($0 * 1e6).rounded() }).count == 3)
+    }
+
     @Test("base adam: the rate multiplies the bias-corrected Adam direction")
     func adamBase() throws {
         var options = Self.options

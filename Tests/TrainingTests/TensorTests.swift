@@ -55,10 +55,14 @@ struct TensorTests {
         let labels = (0..<16).map { Int32($0 % 10) }
         let loss = SoftmaxCrossEntropy()
         func step() {
-            model.zeroGradients()
-            let logits = model.forward(x, mode: .training)
-            _ = labels.withUnsafeBufferPointer { loss.evaluate(logits: logits, labels: $0, computeGradient: true) }
-            _ = model.backward(loss.gradientBuffer)
+            // The logits must be released before the next forward pass (as the trainer's loop body
+            // does), or the last layer's output is shared and has to be copied.
+            do {
+                model.zeroGradients()
+                let logits = model.forward(x, mode: .training)
+                _ = labels.withUnsafeBufferPointer { loss.evaluate(logits: logits, labels: $0, computeGradient: true) }
+                _ = model.backward(loss.gradientBuffer)
+            }
             _ = model.forward(x, mode: .evaluation)
         }
         step()

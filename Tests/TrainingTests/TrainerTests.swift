@@ -57,8 +57,10 @@ struct TrainerTests {
 
     @Test("a huge learning rate ends as .diverged with a reason, not a throw")
     func divergence() throws {
+        // Softmax cross-entropy's gradient is bounded, so plain SGD grows the weights only linearly
+        // in the LR; 1e20 makes a two-layer network's logits overflow within a step or two.
         let config = TrainConfig(batchSize: 64, steps: 200, evalEvery: 1_000, trainSize: 1_000, valSize: 200)
-        let summary = try runTraining(request(model: "mlp-32", optimizer: "sgd", lr: 1e8, config: config))
+        let summary = try runTraining(request(model: "mlp-32", optimizer: "sgd", lr: 1e20, config: config))
         #expect(summary.status == .diverged)
         #expect(summary.steps < 200)
         let reason = try #require(summary.reason)
@@ -84,7 +86,8 @@ struct TrainerTests {
         })
         #expect(evaluations == [100, 200, 250])
         #expect(["train_loss", "val_loss", "val_accuracy", "lr", "seconds"].allSatisfy(keys.contains))
-        #expect(progress.count <= 101 && progress.last == 250 && progress == progress.sorted())
+        #expect(progress.count <= 101)
+        #expect(progress.last == 250 && progress == progress.sorted())
         for key in ["train_loss", "val_loss", "val_accuracy", "test_loss", "test_accuracy", "final_lr"] {
             #expect(summary.metrics[key] != nil, "summary lacks \(key)")
         }

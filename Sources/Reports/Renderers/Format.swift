@@ -52,6 +52,26 @@ enum Format {
         }
     }
 
+    /// The ranked table of a cell, shared by the Markdown and HTML reports: header, right-aligned (numeric)
+    /// columns and rows. The `val_accuracy` column appears only when some entry has an accuracy (it is left
+    /// out when the ranking metric is itself the accuracy).
+    static func rankingColumns(_ cell: RankedCell, metric: String)
+        -> (header: [String], numeric: Set<Int>, rows: [[String]]) {
+        let accuracy = cell.entries.contains { $0.aggregate.accuracy != nil }
+        var header = ["#", "optimizer", "best lr", "\(metric) mean ± sd", "95 % CI", "seeds"]
+        if accuracy { header.append("val_accuracy") }
+        header.append("vs winner")
+        let rows = cell.entries.map { e in
+            let a = e.aggregate
+            var row = ["\(e.rank)", a.markedLabel, Format.lr(a.lr), Format.meanStd(a.mean, a.std, n: a.n),
+                       Format.interval(a.ciLow, a.ciHigh), MarkdownReport.seeds(a)]
+            if accuracy { row.append(Format.value(a.accuracy)) }
+            row.append(Format.comparison(e))
+            return row
+        }
+        return (header, Set(0..<(header.count - 1)).subtracting([1]), rows)
+    }
+
     /// The comparison column: `winner`, or `≈ p = 0.21`, `p < 0.001`, `? (n < 2)`.
     static func comparison(_ e: RankEntry) -> String {
         switch e.significance {

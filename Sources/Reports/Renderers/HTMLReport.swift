@@ -21,7 +21,7 @@ public enum HTMLReport {
             let figures = charts.all(cell)
             body += "<div class=\"charts\">\n"
             for f in figures {
-                body += "<figure>\(f.svg)<figcaption>\(SVGText.escape(f.caption))</figcaption></figure>\n"
+                body += "<figure>\(f.svg)<figcaption>\(inlineCode(f.caption))</figcaption></figure>\n"
             }
             body += "</div>\n"
             if !figures.contains(where: { $0.caption.hasPrefix("Learning-rate trajectory") }) {
@@ -66,19 +66,20 @@ public enum HTMLReport {
                 rows: failures.map { [$0.id, $0.parameters.description, $0.status.rawValue, $0.reason ?? ""] })
         }
         body += "<h2>Methods</h2>\n<ul>\n"
-        body += report.methods.map { "<li>\(SVGText.escape($0))</li>\n" }.joined() + "</ul>\n"
+        body += report.methods.map { "<li>\(inlineCode($0))</li>\n" }.joined() + "</ul>\n"
         return page(title: "lrsweep report: \(name)", body: body)
     }
 
+    /// Escapes `text` and turns Markdown-style `code` spans into `<code>` elements.
+    static func inlineCode(_ text: String) -> String {
+        text.split(separator: "`", omittingEmptySubsequences: false).enumerated().map { i, part in
+            i % 2 == 1 ? "<code>\(SVGText.escape(String(part)))</code>" : SVGText.escape(String(part))
+        }.joined()
+    }
+
     static func rankingTable(_ cell: RankedCell, metric: String) -> String {
-        table(["#", "optimizer", "best lr", "\(metric) mean ± sd", "95 % CI", "seeds", "val_accuracy", "vs winner"],
-              numeric: [0, 2, 3, 4, 5, 6],
-              rows: cell.entries.map { e in
-                  let a = e.aggregate
-                  return ["\(e.rank)", a.markedLabel, Format.lr(a.lr), Format.meanStd(a.mean, a.std, n: a.n),
-                          Format.interval(a.ciLow, a.ciHigh), MarkdownReport.seeds(a), Format.value(a.accuracy),
-                          Format.comparison(e)]
-              }, highlightFirst: true)
+        let columns = Format.rankingColumns(cell, metric: metric)
+        return table(columns.header, numeric: columns.numeric, rows: columns.rows, highlightFirst: true)
     }
 
     /// An HTML table; cells are escaped; `numeric` columns are right-aligned.
@@ -112,8 +113,8 @@ public enum HTMLReport {
         th { background: #f4f4f4; } td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
         tr.winner td { font-weight: 600; }
         .charts { display: flex; flex-wrap: wrap; gap: 12px; }
-        figure { margin: 0; border: 1px solid #e5e5e5; padding: 6px; max-width: 600px; }
-        figcaption { font-size: 12px; color: #555; max-width: 590px; }
+        figure { margin: 0; border: 1px solid #e5e5e5; padding: 6px; flex: 0 1 570px; box-sizing: border-box; }
+        figcaption { font-size: 12px; color: #555; }
         svg.chart { font: 11px system-ui, sans-serif; display: block; max-width: 100%; height: auto; }
         svg .chart-title { font-size: 13px; font-weight: 600; } svg .axis-label { font-size: 12px; }
         .note { color: #555; font-size: 13px; } code { background: #f4f4f4; padding: 0 3px; }

@@ -33,19 +33,18 @@ public enum MarkdownReport {
     /// `24 trials: 22 done, 1 diverged, 1 failed.`
     static func summary(_ report: Report) -> String {
         let total = report.sweep.counts.values.reduce(0, +)
-        let parts = TrialStatus.allCases.compactMap { s in report.sweep.counts[s.rawValue].map { "\($0) \(s.rawValue)" } }
+        let parts = TrialStatus.allCases.compactMap { s in
+            report.sweep.counts[s.rawValue].map { "\($0) \(s.rawValue)" }
+        }
         return "\(total) trials: " + parts.joined(separator: ", ") + "."
     }
 
     static func rankingTable(_ cell: RankedCell, metric: String) -> String {
-        var t = MarkdownTable([("#", .right), ("optimizer", .left), ("best lr", .right),
-                               ("\(metric) mean ± sd", .right), ("95 % CI", .right), ("seeds", .right),
-                               ("val_accuracy", .right), ("vs winner", .left)])
-        for e in cell.entries {
-            let a = e.aggregate
-            t.add(["\(e.rank)", a.markedLabel, Format.lr(a.lr), Format.meanStd(a.mean, a.std, n: a.n),
-                   Format.interval(a.ciLow, a.ciHigh), seeds(a), Format.value(a.accuracy), Format.comparison(e)])
-        }
+        let columns = Format.rankingColumns(cell, metric: metric)
+        var t = MarkdownTable(columns.header.enumerated().map { i, h in
+            (h, columns.numeric.contains(i) ? .right : .left)
+        })
+        for row in columns.rows { t.add(row) }
         return t.render()
     }
 

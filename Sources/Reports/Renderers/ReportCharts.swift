@@ -71,7 +71,7 @@ struct ReportCharts {
                 }
             }
         }
-        return Heatmap(title: "final \(report.sweep.metric), mean over seeds († a seed diverged)", rows: rows,
+        return Heatmap(title: "final \(report.sweep.metric), mean over seeds", rows: rows,
                        columns: columns, cells: cells, lowerIsBetter: report.sweep.goal == .minimize,
                        valueLabel: report.sweep.metric)
     }
@@ -112,8 +112,8 @@ struct ReportCharts {
                         + "shaded band spans the seeds' minimum to maximum.", c.render()))
         }
         if let h = heatmap(cell) {
-            out.append(("Every optimizer × initial LR: final \(report.sweep.metric) (bright = better). Grey cells "
-                        + "have no finished seed.", h.render()))
+            out.append(("Every optimizer × initial LR: final \(report.sweep.metric) (bright = better); † a seed "
+                        + "diverged; grey cells have no finished seed.", h.render()))
         }
         if let s = sensitivity(cell) {
             out.append(("LR sensitivity: a flat line means the optimizer hardly depends on its initial LR.",

@@ -56,7 +56,8 @@ public struct Heatmap: Sendable {
             return lowerIsBetter ? (hi - v) / (hi - lo) : (v - lo) / (hi - lo)
         }
         var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart heatmap\" viewBox=\"0 0 "
-        out += "\(SVGText.n(width)) \(SVGText.n(height))\" width=\"\(SVGText.n(width))\" height=\"\(SVGText.n(height))\" "
+        out += "\(SVGText.n(width)) \(SVGText.n(height))\" width=\"\(SVGText.n(width))\" "
+        out += "height=\"\(SVGText.n(height))\" "
         out += "role=\"img\" aria-label=\"\(SVGText.escape(title))\" data-series=\"\(rows.count)\">\n"
         out += "<title>\(SVGText.escape(title))</title>\n"
         out += SVGText.text(title, x: Self.left, y: 18, cls: "chart-title") + "\n"
@@ -74,7 +75,8 @@ public struct Heatmap: Sendable {
                 let text = finiteValue ? String(format: "%.4f", cell.value) + (cell.mark.isEmpty ? "" : " " + cell.mark)
                     : cell.missing
                 let ink = !finiteValue || Palette.viridisNeedsDarkText(g) ? "#111" : "#fff"
-                out += "<text x=\"\(SVGText.n(x + Self.cellWidth / 2 - 1))\" y=\"\(SVGText.n(y + Self.cellHeight / 2 + 4))\" "
+                out += "<text x=\"\(SVGText.n(x + Self.cellWidth / 2 - 1))\" "
+                out += "y=\"\(SVGText.n(y + Self.cellHeight / 2 + 4))\" "
                 out += "text-anchor=\"middle\" fill=\"\(ink)\" class=\"cell\">\(SVGText.escape(text))</text>"
             }
             out += "</g>\n"
@@ -100,8 +102,10 @@ public struct Heatmap: Sendable {
             out += "<g class=\"tick\">" + SVGText.text(SVGText.truncate(name, 20), x: Self.left - 8, y: y,
                                                           anchor: "end") + "</g>"
         }
-        out += SVGText.text("optimizer", x: 14, y: (Self.top + plotBottom) / 2, anchor: "middle", cls: "axis-label",
-                            rotate: -90)
+        // Beside the longest row label (about 6.5 px a character at 11 px), not at the far left edge.
+        let longest = Double(rows.map { min($0.count, 20) }.max() ?? 0)
+        out += SVGText.text("optimizer", x: max(14, Self.left - 22 - 6.5 * longest), y: (Self.top + plotBottom) / 2,
+                            anchor: "middle", cls: "axis-label", rotate: -90)
         return out + "</g>\n"
     }
 

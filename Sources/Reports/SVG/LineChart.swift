@@ -94,7 +94,8 @@ public struct LineChart: Sendable {
             let points = (upper + lower).filter { $0.0.isFinite && $0.1.isFinite }
             if points.count > 2 {
                 let d = points.enumerated().map { i, p in (i == 0 ? "M" : "L") + SVGText.n(p.0) + "," + SVGText.n(p.1) }
-                out += "<path class=\"band\" d=\"\(d.joined())Z\" fill=\"\(color)\" fill-opacity=\"0.18\" stroke=\"none\"/>"
+                out += "<path class=\"band\" d=\"\(d.joined())Z\" fill=\"\(color)\" fill-opacity=\"0.18\" "
+                out += "stroke=\"none\"/>"
             }
         }
         let dash = Palette.dash(s.color).map { " stroke-dasharray=\"\($0)\"" } ?? ""

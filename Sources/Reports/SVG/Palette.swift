@@ -9,7 +9,9 @@ public enum Palette {
                                   "#F0E442"]
 
     /// The colour of series `index`.
-    public static func color(_ index: Int) -> String { okabeIto[((index % okabeIto.count) + okabeIto.count) % okabeIto.count] }
+    public static func color(_ index: Int) -> String {
+        okabeIto[((index % okabeIto.count) + okabeIto.count) % okabeIto.count]
+    }
 
     /// The `stroke-dasharray` of series `index`: solid for the first eight, then dashed, then dotted.
     public static func dash(_ index: Int) -> String? {

@@ -84,8 +84,8 @@ public struct DenseNetwork: Sendable, Equatable {
 
     /// Adds ∂L/∂θ into `gradient` (same layout as ``parameters``) given ∂L/∂y of the traced pass.
     ///
-    /// Backpropagation through y_ℓ = W_ℓ·a_ℓ + b_ℓ, a_{ℓ+1} = relu(y_ℓ): ∂W_ℓ += δ_ℓ·a_ℓᵀ, ∂b_ℓ += δ_ℓ,
-    /// δ_{ℓ−1} = (W_ℓᵀ·δ_ℓ) ⊙ [a_ℓ > 0] (a_ℓ > 0 exactly where the ReLU passed its input).
+    /// Backpropagation through y_ℓ = W_ℓ·a_ℓ + b_ℓ, a_{ℓ+1} = relu(y_ℓ): ∂W_ℓ += δ_ℓ·a_ℓᵀ,
+    /// ∂b_ℓ += δ_ℓ, δ_{ℓ−1} = (W_ℓᵀ·δ_ℓ) ⊙ [a_ℓ > 0] (a_ℓ > 0 exactly where the ReLU passed its input).
     public func backward(_ trace: Trace, outputGradient: [Double], into gradient: inout [Double]) {
         precondition(outputGradient.count == outputSize && gradient.count == parameters.count)
         var offsets: [Int] = []
@@ -142,8 +142,8 @@ extension DenseNetwork: Codable {
         for (l, layer) in layers.enumerated() {
             guard layer.weight.count == sizes[l + 1], layer.weight.allSatisfy({ $0.count == sizes[l] }),
                   layer.bias.count == sizes[l + 1] else {
-                throw DecodingError.dataCorruptedError(forKey: .layers, in: c,
-                                                       debugDescription: "layer \(l) is not \(sizes[l + 1])×\(sizes[l])")
+                let problem = "layer \(l) is not \(sizes[l + 1])×\(sizes[l])"
+                throw DecodingError.dataCorruptedError(forKey: .layers, in: c, debugDescription: problem)
             }
             for row in layer.weight { p.append(contentsOf: row) }
             p.append(contentsOf: layer.bias)

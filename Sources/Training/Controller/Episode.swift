@@ -58,7 +58,9 @@ public struct EpisodeSetup: Sendable, Equatable, Codable {
         guard steps > interval else {
             throw TrainingError.badConfig("steps (\(steps)) must exceed the decision interval (\(interval))")
         }
-        guard batchSize >= 1, threads >= 1 else { throw TrainingError.badConfig("batch size and threads must be ≥ 1") }
+        guard batchSize >= 1, threads >= 1 else {
+            throw TrainingError.badConfig("batch size and threads must be at least 1")
+        }
         guard !initialRates.isEmpty, initialRates.allSatisfy({ $0 > 0 && $0.isFinite }) else {
             throw TrainingError.badConfig("initial rates must be positive numbers")
         }

@@ -14,8 +14,8 @@ import Foundation
 ///
 /// The first decision has no previous one: its logit change is measured from the logits of the
 /// untrained model, which ``recordInitialLogits(_:)`` stores before the first update.
-final class ObservationProbe {
-    static let trainLossWindow = 10
+public final class ObservationProbe {
+    public static let trainLossWindow = 10
 
     let set: LabeledImages
     let indices: [Int]
@@ -28,7 +28,7 @@ final class ObservationProbe {
     /// - Parameters:
     ///   - set, indices: the validation images (in this fixed order).
     ///   - chunk: images per forward pass (bounds the layers' buffers).
-    init(set: LabeledImages, indices: [Int], chunk: Int = 1_000) {
+    public init(set: LabeledImages, indices: [Int], chunk: Int = 1_000) {
         precondition(!indices.isEmpty && chunk > 0)
         self.set = set
         self.indices = indices
@@ -36,13 +36,13 @@ final class ObservationProbe {
     }
 
     /// Remembers one minibatch's training loss.
-    func record(batchLoss: Double) {
+    public func record(batchLoss: Double) {
         recentLosses.append(batchLoss)
         if recentLosses.count > Self.trainLossWindow { recentLosses.removeFirst() }
     }
 
     /// Validation logits (flattened, in image order) and the mean validation loss.
-    func validationLogits(_ model: Sequential) -> (logits: [Float], loss: Double) {
+    public func validationLogits(_ model: Sequential) -> (logits: [Float], loss: Double) {
         var logits: [Float] = []
         var total = 0.0
         var start = 0
@@ -61,12 +61,12 @@ final class ObservationProbe {
     }
 
     /// Stores the untrained model's logits as the reference of the first decision's logit change.
-    func recordInitialLogits(_ model: Sequential) {
+    public func recordInitialLogits(_ model: Sequential) {
         previousLogits = validationLogits(model).logits
     }
 
     /// The observation now; the logits become the reference of the next decision's change.
-    func observe(_ model: Sequential, learningRate: Double) -> LRObservation {
+    public func observe(_ model: Sequential, learningRate: Double) -> LRObservation {
         let (logits, valLoss) = validationLogits(model)
         let logitVariance = Self.meanAndVariance(logits).variance
         var change = 0.0

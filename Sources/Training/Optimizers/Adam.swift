@@ -49,15 +49,17 @@ public final class Adam: Optimizer {
         let l2 = decoupledWeightDecay ? 0 : Float(weightDecay)
         let decoupled = decoupledWeightDecay ? Float(weightDecay) : 0
         for (k, p) in parameters.enumerated() {
-            let x = p.value, g = p.grad, mk = m[k].pointer, vk = v[k].pointer
-            for i in 0..<x.count {
-                let gi = g[i] + l2 * x[i]
-                let mi = b1 * mk[i] + (1 - b1) * gi
-                let vi = b2 * vk[i] + (1 - b2) * gi * gi
-                mk[i] = mi
-                vk[i] = vi
-                let d = (mi * c1) / ((vi * c2).squareRoot() + eps)
-                x[i] -= lr * (d + decoupled * x[i])
+            guard let x = FloatLanes(p.value), let g = FloatLanes(p.grad) else { continue }
+            let mk = FloatLanes(m[k].pointer), vk = FloatLanes(v[k].pointer)
+            FloatLanes.chunks(p.value.count) { i, n in
+                let xi = x.load(i, n)
+                let gi = g.load(i, n) + l2 * xi
+                let mi = b1 * mk.load(i, n) + (1 - b1) * gi
+                let vi = b2 * vk.load(i, n) + (1 - b2) * gi * gi
+                mk.store(mi, i, n)
+                vk.store(vi, i, n)
+                let d = (mi * c1) / ((vi * c2).squareRootFast() + eps)
+                x.store(xi - lr * (d + decoupled * xi), i, n)
             }
         }
     }

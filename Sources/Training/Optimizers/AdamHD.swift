@@ -50,30 +50,33 @@ public final class AdamHD: Optimizer {
         let wd = Float(weightDecay), eps = Float(epsilon)
         if t > 1 {
             let c1 = Float(1 / (1 - pow(beta1, Double(t - 1)))), c2 = Float(1 / (1 - pow(beta2, Double(t - 1))))
-            var dot = 0.0, gg = 0.0, dd = 0.0
+            var dot8 = SIMD8<Double>(), gg8 = SIMD8<Double>(), dd8 = SIMD8<Double>()
             for (k, p) in parameters.enumerated() {
-                let x = p.value, g = p.grad, mk = m[k].pointer, vk = v[k].pointer
-                for i in 0..<x.count {
-                    let gi = Double(g[i] + wd * x[i])
-                    let di = Double((mk[i] * c1) / ((vk[i] * c2).squareRoot() + eps))
-                    dot += gi * di
-                    gg += gi * gi
-                    dd += di * di
+                guard let x = FloatLanes(p.value), let g = FloatLanes(p.grad) else { continue }
+                let mk = FloatLanes(m[k].pointer), vk = FloatLanes(v[k].pointer)
+                FloatLanes.chunks(p.value.count) { i, n in
+                    let gi = SIMD8<Double>(g.load(i, n) + wd * x.load(i, n))
+                    let di = SIMD8<Double>((mk.load(i, n) * c1) / ((vk.load(i, n) * c2).squareRootFast() + eps))
+                    dot8 += gi * di
+                    gg8 += gi * gi
+                    dd8 += di * di
                 }
             }
-            alpha = rule.updated(alpha, dot: dot, gradNormSquared: gg, directionNormSquared: dd)
+            alpha = rule.updated(alpha, dot: dot8.sum(), gradNormSquared: gg8.sum(), directionNormSquared: dd8.sum())
         }
         let lr = Float(alpha * scheduleFactor), b1 = Float(beta1), b2 = Float(beta2)
         let c1 = Float(1 / (1 - pow(beta1, Double(t)))), c2 = Float(1 / (1 - pow(beta2, Double(t))))
         for (k, p) in parameters.enumerated() {
-            let x = p.value, g = p.grad, mk = m[k].pointer, vk = v[k].pointer
-            for i in 0..<x.count {
-                let gi = g[i] + wd * x[i]
-                let mi = b1 * mk[i] + (1 - b1) * gi
-                let vi = b2 * vk[i] + (1 - b2) * gi * gi
-                mk[i] = mi
-                vk[i] = vi
-                x[i] -= lr * ((mi * c1) / ((vi * c2).squareRoot() + eps))
+            guard let x = FloatLanes(p.value), let g = FloatLanes(p.grad) else { continue }
+            let mk = FloatLanes(m[k].pointer), vk = FloatLanes(v[k].pointer)
+            FloatLanes.chunks(p.value.count) { i, n in
+                let xi = x.load(i, n)
+                let gi = g.load(i, n) + wd * xi
+                let mi = b1 * mk.load(i, n) + (1 - b1) * gi
+                let vi = b2 * vk.load(i, n) + (1 - b2) * gi * gi
+                mk.store(mi, i, n)
+                vk.store(vi, i, n)
+                x.store(xi - lr * ((mi * c1) / ((vi * c2).squareRootFast() + eps)), i, n)
             }
         }
     }

@@ -48,17 +48,18 @@ public final class HypergradientSGD: Optimizer {
         t += 1
         let wd = Float(weightDecay)
         if t > 1 {
-            var dot = 0.0, gg = 0.0, dd = 0.0
+            var dot = SIMD8<Double>(), gg = SIMD8<Double>(), dd = SIMD8<Double>()
             for (k, p) in parameters.enumerated() {
-                let x = p.value, g = p.grad, d = direction[k].pointer
-                for i in 0..<x.count {
-                    let gi = Double(g[i] + wd * x[i]), di = Double(d[i])
+                guard let x = FloatLanes(p.value), let g = FloatLanes(p.grad) else { continue }
+                let d = FloatLanes(direction[k].pointer)
+                FloatLanes.chunks(p.value.count) { i, n in
+                    let gi = SIMD8<Double>(g.load(i, n) + wd * x.load(i, n)), di = SIMD8<Double>(d.load(i, n))
                     dot += gi * di
                     gg += gi * gi
                     dd += di * di
                 }
             }
-            alpha = rule.updated(alpha, dot: dot, gradNormSquared: gg, directionNormSquared: dd)
+            alpha = rule.updated(alpha, dot: dot.sum(), gradNormSquared: gg.sum(), directionNormSquared: dd.sum())
         }
         let lr = Float(alpha * scheduleFactor), mu = Float(momentum)
         for (k, p) in parameters.enumerated() {

@@ -82,6 +82,7 @@ public enum OptimizerRegistry {
                             extraPeriods: o.int("extra_periods"), period: period,
                             averageWeights: o.bool("average_weights"), weightDecay: c.weightDecay)
         },
+        Entry(descriptor: RLSchedule.descriptor) { lr, o, c in try RLSchedule.make(lr: lr, options: o, context: c) },
     ]
 
     /// Every optimizer with its options (name, type, default, min, max, help), in catalog order.

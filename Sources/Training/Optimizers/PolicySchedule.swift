@@ -38,8 +38,8 @@ public struct LRObservation: Sendable, Hashable, Codable {
 /// A learning-rate controller: given an observation, the multiplier to apply to the rate
 /// (the paper's discrete actions ×1.05, ÷1.05, ×1, or a factor in [1/1.05, 1.05]).
 ///
-/// The PPO controller of `rl-schedule` (a trained actor network read from `controller.json`, run
-/// greedily) will conform to this; so can a hand-written rule in tests.
+/// The PPO controller run greedily conforms to this (`GreedyControllerPolicy` in `Controller/`); so
+/// can a hand-written rule in tests.
 public protocol LearningRatePolicy: Sendable {
     mutating func multiplier(for observation: LRObservation) -> Double
 }
@@ -55,12 +55,12 @@ public protocol ObservingSchedule: Schedule {
     mutating func observe(_ observation: LRObservation, step: Int)
 }
 
-/// The seam for `rl-schedule`: a schedule whose factor an external policy moves.
+/// A schedule whose factor an external policy moves: lets a learned controller drive any optimizer.
 ///
 /// The factor starts at 1 and is multiplied by the policy's answer at each decision, then clamped
 /// so that α_0·factor stays within `rateBounds` (the paper keeps the rate in [1e-5, 0.1]).
-/// Not in ``ScheduleRegistry`` yet: `rl-schedule` will be registered with its `controller: PATH`
-/// option once the PPO controller exists.
+/// `rl-schedule` itself is registered as an optimizer (`Controller/RLSchedule.swift`, Adam as in
+/// the paper); this is not in ``ScheduleRegistry``.
 public struct PolicySchedule<Policy: LearningRatePolicy>: ObservingSchedule, Sendable {
     public var policy: Policy
     public let decisionInterval: Int

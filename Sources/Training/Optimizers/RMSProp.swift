@@ -36,23 +36,26 @@ public final class RMSProp: Optimizer {
         let lr = Float(learningRate), wd = Float(weightDecay), rho = Float(decay), eps = Float(epsilon)
         let mu = Float(momentum)
         for (k, p) in parameters.enumerated() {
-            let x = p.value, g = p.grad, vk = v[k].pointer
+            guard let x = FloatLanes(p.value), let g = FloatLanes(p.grad) else { continue }
+            let vk = FloatLanes(v[k].pointer)
             if momentum > 0 {
-                let bk = b[k].pointer
-                for i in 0..<x.count {
-                    let gi = g[i] + wd * x[i]
-                    let vi = rho * vk[i] + (1 - rho) * gi * gi
-                    vk[i] = vi
-                    let bi = mu * bk[i] + gi / (vi.squareRoot() + eps)
-                    bk[i] = bi
-                    x[i] -= lr * bi
+                let bk = FloatLanes(b[k].pointer)
+                FloatLanes.chunks(p.value.count) { i, n in
+                    let xi = x.load(i, n)
+                    let gi = g.load(i, n) + wd * xi
+                    let vi = rho * vk.load(i, n) + (1 - rho) * gi * gi
+                    vk.store(vi, i, n)
+                    let bi = mu * bk.load(i, n) + gi / (vi.squareRootFast() + eps)
+                    bk.store(bi, i, n)
+                    x.store(xi - lr * bi, i, n)
                 }
             } else {
-                for i in 0..<x.count {
-                    let gi = g[i] + wd * x[i]
-                    let vi = rho * vk[i] + (1 - rho) * gi * gi
-                    vk[i] = vi
-                    x[i] -= lr * gi / (vi.squareRoot() + eps)
+                FloatLanes.chunks(p.value.count) { i, n in
+                    let xi = x.load(i, n)
+                    let gi = g.load(i, n) + wd * xi
+                    let vi = rho * vk.load(i, n) + (1 - rho) * gi * gi
+                    vk.store(vi, i, n)
+                    x.store(xi - lr * gi / (vi.squareRootFast() + eps), i, n)
                 }
             }
         }

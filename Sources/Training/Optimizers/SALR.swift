@@ -122,42 +122,37 @@ public final class SALR: Optimizer {
         let c1 = Float(1 / (1 - pow(0.9, Double(t)))), c2 = Float(1 / (1 - pow(0.999, Double(t))))
         var rateSum = 0.0, count = 0
         for (k, p) in parameters.enumerated() {
-            let x = p.value, g = p.grad, e = element[k].pointer, s = previousStep[k].pointer
+            count += p.value.count
+            guard let x = FloatLanes(p.value), let g = FloatLanes(p.grad) else { continue }
+            let e = FloatLanes(element[k].pointer), s = FloatLanes(previousStep[k].pointer)
             let z = Float(logGlobal + layerOffset[layerSlot[k]])
+            let adam = base == .adam ? (m: FloatLanes(m[k].pointer), v: FloatLanes(v[k].pointer)) : nil
             var tensorSum = 0.0
-            /// Moves a_elem[i] and returns the clamped rate A_i.
-            @inline(__always) func rate(_ i: Int, _ gi: Float) -> Float {
-                let agreement = gi * s[i]
-                let sign: Float = agreement > 0 ? 1 : (agreement < 0 ? -1 : 0)
-                let ei = Swift.min(Swift.max(keep * e[i] + betaE * sign, -limit), limit)
-                e[i] = ei
-                let a = Swift.min(Swift.max(Foundation.exp(z + ei), lo), hi)
-                tensorSum += Double(a)
-                return a
-            }
-            if base == .adam {
-                let mk = m[k].pointer, vk = v[k].pointer
-                for i in 0..<x.count {
-                    let gi = g[i] + wd * x[i]
-                    let a = rate(i, gi)
-                    let mi = b1 * mk[i] + (1 - b1) * gi
-                    let vi = b2 * vk[i] + (1 - b2) * gi * gi
-                    mk[i] = mi
-                    vk[i] = vi
-                    let si = a * ((mi * c1) / ((vi * c2).squareRoot() + eps))
-                    s[i] = si
-                    x[i] -= sf * si
+            FloatLanes.chunks(p.value.count) { i, n in
+                let xi = x.load(i, n)
+                let gi = g.load(i, n) + wd * xi
+                // a_elem ← (1 − pull)·a_elem + β_e·sign(g_t ⊙ s_{t−1}), within ±span
+                let agreement = gi * s.load(i, n)
+                var sign = SIMD8<Float>()
+                sign.replace(with: 1, where: agreement .> 0)
+                sign.replace(with: -1, where: agreement .< 0)
+                let ei = (keep * e.load(i, n) + betaE * sign).clamp(-limit, limit)
+                e.store(ei, i, n)
+                let a = (z + ei).exp().clamp(lo, hi)
+                tensorSum += Double(n == FloatLanes.width ? a.sum() : (0..<n).reduce(0) { $0 + a[$1] })
+                var d = gi
+                if let adam {
+                    let mi = b1 * adam.m.load(i, n) + (1 - b1) * gi
+                    let vi = b2 * adam.v.load(i, n) + (1 - b2) * gi * gi
+                    adam.m.store(mi, i, n)
+                    adam.v.store(vi, i, n)
+                    d = (mi * c1) / ((vi * c2).squareRootFast() + eps)
                 }
-            } else {
-                for i in 0..<x.count {
-                    let gi = g[i] + wd * x[i]
-                    let si = rate(i, gi) * gi
-                    s[i] = si
-                    x[i] -= sf * si
-                }
+                let si = a * d
+                s.store(si, i, n)
+                x.store(xi - sf * si, i, n)
             }
             rateSum += tensorSum
-            count += x.count
         }
         meanRate = count > 0 ? rateSum / Double(count) : exp(logGlobal)
     }
@@ -168,18 +163,19 @@ public final class SALR: Optimizer {
         var dot = Array(repeating: 0.0, count: layerOffset.count)
         var gg = dot, ss = dot
         for (k, p) in parameters.enumerated() {
-            let x = p.value, g = p.grad, s = previousStep[k].pointer
-            var kd = 0.0, kg = 0.0, ks = 0.0
-            for i in 0..<x.count {
-                let gi = Double(g[i] + wd * x[i]), si = Double(s[i])
+            guard let x = FloatLanes(p.value), let g = FloatLanes(p.grad) else { continue }
+            let s = FloatLanes(previousStep[k].pointer)
+            var kd = SIMD8<Double>(), kg = SIMD8<Double>(), ks = SIMD8<Double>()
+            FloatLanes.chunks(p.value.count) { i, n in
+                let gi = SIMD8<Double>(g.load(i, n) + wd * x.load(i, n)), si = SIMD8<Double>(s.load(i, n))
                 kd += gi * si
                 kg += gi * gi
                 ks += si * si
             }
             let slot = layerSlot[k]
-            dot[slot] += kd
-            gg[slot] += kg
-            ss[slot] += ks
+            dot[slot] += kd.sum()
+            gg[slot] += kg.sum()
+            ss[slot] += ks.sum()
         }
         func cosine(_ d: Double, _ a: Double, _ b: Double) -> Double {
             let n = (a * b).squareRoot()

@@ -2,8 +2,9 @@ import SweepKit
 
 /// Every built-in learning-rate schedule by its spec name, with its declared options.
 ///
-/// `rl-schedule` is not here yet: it will be a ``PolicySchedule`` built from a `controller: PATH`
-/// option once the PPO controller exists (see `PolicySchedule.swift` for the seam).
+/// `rl-schedule` is not a schedule here: it is registered as an optimizer (an Adam child whose rate
+/// the PPO controller drives, `Controller/RLSchedule.swift`). ``PolicySchedule`` is the seam for
+/// letting a policy drive any optimizer's factor instead.
 public enum ScheduleRegistry {
     struct Entry: Sendable {
         let descriptor: MethodDescriptor
