@@ -6,6 +6,9 @@ ifeq ($(ARCH),x86_64)
 CPU_FLAGS := -Xswiftc -target-cpu -Xswiftc haswell
 endif
 BUILD_FLAGS := -c release $(CPU_FLAGS)
+# Tests run against an optimised build (training in a debug build is too slow for the suite's budget);
+# -enable-testing lets test targets use @testable imports in release.
+TEST_FLAGS := $(BUILD_FLAGS) -Xswiftc -enable-testing
 BIN := .build/release/lrsweep
 
 .PHONY: setup build demo test bench clean
@@ -20,8 +23,8 @@ demo: build
 	$(BIN) run sweeps/quickstart.yaml --workers 2
 
 test: setup
-	$(SWIFT) build $(BUILD_FLAGS)
-	$(SWIFT) test $(BUILD_FLAGS)
+	$(SWIFT) build $(TEST_FLAGS)
+	$(SWIFT) test $(TEST_FLAGS)
 	bash cluster/netns-test.sh $(BIN)
 
 bench: build

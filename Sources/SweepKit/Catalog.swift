@@ -8,6 +8,8 @@ public enum OptionType: Sendable, Hashable, Codable, CustomStringConvertible {
     case choice([String])
     /// Two numbers `[min, max]`.
     case range
+    /// A list of numbers, each within the option's bounds (e.g. milestones `[0.3, 0.6, 0.8]`).
+    case numbers
     /// A file path.
     case path
 
@@ -19,6 +21,7 @@ public enum OptionType: Sendable, Hashable, Codable, CustomStringConvertible {
         case .string: return "string"
         case .choice(let c): return c.joined(separator: " | ")
         case .range: return "[min, max]"
+        case .numbers: return "[number, …]"
         case .path: return "path"
         }
     }
@@ -66,6 +69,11 @@ public struct OptionDescriptor: Sendable, Hashable {
                 return "\(name) must be one of \(words.joined(separator: ", ")), got '\(value)'"
             }
             return nil
+        case .numbers:
+            guard let l = value.listValue, !l.isEmpty, l.allSatisfy({ $0.doubleValue != nil }) else {
+                return "\(name) must be a list of numbers, e.g. [0.3, 0.6], got '\(value)'"
+            }
+            return l.compactMap(\.doubleValue).lazy.compactMap(inRange).first
         case .range:
             guard let l = value.listValue, l.count == 2, let a = l[0].doubleValue, let b = l[1].doubleValue else {
                 return "\(name) must be a list of two numbers [min, max], got '\(value)'"

@@ -148,7 +148,7 @@ extension SweepSpec {
             return value.doubleValue.map(ParamValue.double) ?? value
         case .integer:
             return value.intValue.map(ParamValue.int) ?? value
-        case .range:
+        case .range, .numbers:
             guard let list = value.listValue else { return value }
             return .list(list.map { $0.doubleValue.map(ParamValue.double) ?? $0 })
         default:

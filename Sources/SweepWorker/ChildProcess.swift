@@ -1,9 +1,14 @@
 import Foundation
 import Glibc
 
-/// Why a child process could not be started.
-public struct SpawnError: Error, CustomStringConvertible {
+/// Why an external trainer could not be started (or its log not opened); its description is the
+/// trial's failure reason.
+public struct ExternalTrainerError: Error, CustomStringConvertible {
     public let description: String
+
+    init(_ description: String) {
+        self.description = description
+    }
 }
 
 /// A child process leading its own process group, its stdout and stderr on pipes.
@@ -25,12 +30,13 @@ struct ChildProcess {
     /// Starts `argv` in `cwd` with exactly `environment`.
     ///
     /// A program name without a `/` is looked up in the child's `PATH` (from `environment`).
-    /// - Throws: ``SpawnError`` naming the program and the reason (not found, not executable, bad cwd).
+    /// - Throws: ``ExternalTrainerError`` naming the program and the reason (not found, not executable,
+    ///   bad cwd).
     static func spawn(argv: [String], environment: [String: String], cwd: String) throws -> ChildProcess {
-        guard let program = argv.first, !program.isEmpty else { throw SpawnError(description: "empty command") }
+        guard let program = argv.first, !program.isEmpty else { throw ExternalTrainerError("empty command") }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: cwd, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw SpawnError(description: "working directory \(cwd) does not exist")
+            throw ExternalTrainerError("working directory \(cwd) does not exist")
         }
         let path = try resolve(program, path: environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin", cwd: cwd)
 
@@ -39,13 +45,13 @@ struct ChildProcess {
         // O_CLOEXEC: a child spawned at the same moment by another trial thread must not inherit our
         // write ends, or our reader would wait for its EOF as long as that other child lives.
         guard let pipe2 = GNU.pipe2, let addchdir = GNU.addchdir else {
-            throw SpawnError(description: "this C library lacks pipe2 or posix_spawn_file_actions_addchdir_np "
+            throw ExternalTrainerError("this C library lacks pipe2 or posix_spawn_file_actions_addchdir_np "
                              + "(glibc 2.29 or later is needed)")
         }
-        guard pipe2(&outPipe, O_CLOEXEC) == 0 else { throw SpawnError(description: "pipe: \(errnoText())") }
+        guard pipe2(&outPipe, O_CLOEXEC) == 0 else { throw ExternalTrainerError("pipe: \(errnoText())") }
         guard pipe2(&errPipe, O_CLOEXEC) == 0 else {
             close(outPipe[0]); close(outPipe[1])
-            throw SpawnError(description: "pipe: \(errnoText())")
+            throw ExternalTrainerError("pipe: \(errnoText())")
         }
 
         var actions = posix_spawn_file_actions_t()
@@ -87,7 +93,7 @@ struct ChildProcess {
         guard rc == 0 else {
             close(outPipe[0])
             close(errPipe[0])
-            throw SpawnError(description: "cannot start \(path): \(String(cString: strerror(rc)))")
+            throw ExternalTrainerError("cannot start \(path): \(String(cString: strerror(rc)))")
         }
         return ChildProcess(pid: pid, stdout: outPipe[0], stderr: errPipe[0])
     }
@@ -98,10 +104,10 @@ struct ChildProcess {
         if program.contains("/") {
             let full = program.hasPrefix("/") ? program : cwd + "/" + program
             guard FileManager.default.fileExists(atPath: full) else {
-                throw SpawnError(description: "\(full) does not exist")
+                throw ExternalTrainerError("\(full) does not exist")
             }
             guard FileManager.default.isExecutableFile(atPath: full) else {
-                throw SpawnError(description: "\(full) is not executable (chmod +x it, or start it with its "
+                throw ExternalTrainerError("\(full) is not executable (chmod +x it, or start it with its "
                                  + "interpreter: [python3, \(program), …])")
             }
             return full
@@ -111,7 +117,7 @@ struct ChildProcess {
             let full = (base.hasPrefix("/") ? base : cwd + "/" + base) + "/" + program
             if FileManager.default.isExecutableFile(atPath: full) { return full }
         }
-        throw SpawnError(description: "command not found: \(program) (searched PATH=\(path))")
+        throw ExternalTrainerError("command not found: \(program) (searched PATH=\(path))")
     }
 
     /// Sends `signal` to every process of the child's group; false if none is left.

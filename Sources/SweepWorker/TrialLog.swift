@@ -10,16 +10,16 @@ final class TrialLog {
     private var fd: Int32
 
     /// Opens (creating it and its folder if needed) `path` for appending.
-    /// - Throws: ``SpawnError`` if the folder or the file cannot be created.
+    /// - Throws: ``ExternalTrainerError`` if the folder or the file cannot be created.
     init(path: String) throws {
         let folder = (path as NSString).deletingLastPathComponent
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         } catch {
-            throw SpawnError(description: "cannot create the log folder \(folder): \(error.localizedDescription)")
+            throw ExternalTrainerError("cannot create the log folder \(folder): \(error.localizedDescription)")
         }
         fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw SpawnError(description: "cannot open the log \(path): \(errnoText())") }
+        guard fd >= 0 else { throw ExternalTrainerError("cannot open the log \(path): \(errnoText())") }
     }
 
     deinit { close() }

@@ -274,8 +274,9 @@ enum ControllerDescription {
         lines.append("")
         lines.append("observation statistics (running mean ± std over \(Int(c.observationMoments.count)) decisions):")
         for (k, name) in featureNames.enumerated() {
-            lines.append(String(format: "  %-12@ %12.5g ± %.3g", name, c.observationMoments.mean[k],
-                                c.observationMoments.variance[k].squareRoot()))
+            lines.append("  " + name.padding(toLength: 13, withPad: " ", startingAt: 0)
+                         + String(format: "%12.5g ± %.3g", c.observationMoments.mean[k],
+                                  c.observationMoments.variance[k].squareRoot()))
         }
         lines.append("")
         lines.append("policy on typical observations (others at their mean):")

@@ -76,8 +76,8 @@ final class WorkerPool {
         for i in 1...count {
             let p = Process()
             p.executableURL = URL(fileURLWithPath: currentExecutable())
-            p.arguments = ["worker", "--connect", endpoint, "--threads", String(threads), "--id", "local-\(i)"]
-                + extraArguments
+            p.arguments = ["worker", "--connect", endpoint, "--threads", String(threads), "--id", "local-\(i)",
+                           "--out", "\(logDir)/../trials"] + extraArguments
             let logPath = "\(logDir)/worker-\(i).log"
             FileManager.default.createFile(atPath: logPath, contents: nil)
             let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))

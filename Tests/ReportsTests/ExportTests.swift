@@ -57,7 +57,7 @@ struct ExportTests {
     @Test("Markdown: the ranked table first, marks for diverged and not-significant entries, the methods")
     func markdown() throws {
         let md = MarkdownReport.render(try StoreFixture.report())
-        let rankingRange = try #require(md.range(of: "| 1 | adam "))
+        let rankingRange = try #require(md.range(of: "1 | adam      |    0.01 |"))
         let sensitivityRange = try #require(md.range(of: "## LR sensitivity"))
         #expect(rankingRange.lowerBound < sensitivityRange.lowerBound)
         #expect(md.contains("21 trials: 16 done, 1 failed, 4 diverged."))

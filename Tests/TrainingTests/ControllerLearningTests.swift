@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import SweepKit
 import Training
 
 /// A toy learning-rate environment whose best action is known: the state is log10 of the rate
@@ -84,5 +85,17 @@ struct ControllerLearningTests {
         #expect(throws: ControllerFileError.self) {
             _ = try ControllerFile.decode(Data("{\"format\": \"other\"}".utf8))
         }
+    }
+}
+
+@Suite("PPO controller: the comparison sweep")
+struct ControllerSweepFileTests {
+    @Test("sweeps/rl-schedule.yaml validates and has the 64 trials its comment budgets for")
+    func parses() throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("sweeps/rl-schedule.yaml").path
+        let spec = try SweepSpec.load(path: path, catalog: .builtin)
+        #expect(spec.trialCount == 64)
+        #expect(spec.optimizers["rl-schedule"]?["controller"] == .string("controller.json"))
     }
 }

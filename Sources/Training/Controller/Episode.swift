@@ -131,6 +131,7 @@ public struct Trajectory: Sendable, Equatable, Codable {
 public func runEpisode(_ setup: EpisodeSetup, controller: LRController, sample: Bool,
                        data: DataLocator = DataLocator(), shouldStop: () -> Bool = { false }) throws -> Trajectory {
     try setup.validate()
+    BLAS.setThreads(setup.threads)  // as the trainer does: same threads, same sums, same episode
     let dataset = try DatasetCache.load(setup.dataset, locator: data)
     let split = try DataSplit(data: dataset, seed: setup.seed, trainSize: setup.trainSize, valSize: setup.valSize)
     let model = try ModelFactory.make(setup.model, inputShape: dataset.train.sampleShape,

@@ -28,7 +28,7 @@ public enum ScheduleRegistry {
         Entry(descriptor: MethodDescriptor(
             name: "multistep", summary: "multiply by gamma at each milestone, a fraction of training",
             options: [
-                OptionDescriptor("milestones", .string, default: .list([.double(0.3), .double(0.6), .double(0.8)]),
+                OptionDescriptor("milestones", .numbers, default: .list([.double(0.3), .double(0.6), .double(0.8)]),
                                  min: 0, max: 1,
                                  help: "fractions of training at which to drop, e.g. [0.3, 0.6, 0.8]"),
                 gammaOption(0.1, "factor at each milestone"),
