@@ -22,8 +22,8 @@ build: setup
 demo: build
 	$(BIN) run sweeps/quickstart.yaml --workers 2
 
+# `swift test` builds everything, the lrsweep binary included (the integration tests run it).
 test: setup
-	$(SWIFT) build $(TEST_FLAGS)
 	$(SWIFT) test $(TEST_FLAGS)
 	bash cluster/netns-test.sh $(BIN)
 

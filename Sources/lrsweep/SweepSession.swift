@@ -79,7 +79,9 @@ final class WorkerPool {
             p.arguments = ["worker", "--connect", endpoint, "--threads", String(threads), "--id", "local-\(i)",
                            "--out", "\(logDir)/../trials"] + extraArguments
             let logPath = "\(logDir)/worker-\(i).log"
-            FileManager.default.createFile(atPath: logPath, contents: nil)
+            guard FileManager.default.createFile(atPath: logPath, contents: nil) else {
+                throw RuntimeFailure("cannot create \(logPath)")
+            }
             let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
             p.standardOutput = log
             p.standardError = log

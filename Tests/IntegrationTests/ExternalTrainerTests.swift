@@ -61,7 +61,7 @@ struct ExternalTrainerTests {
               grace: 5
               env: {OMP_NUM_THREADS: "1", OPENBLAS_NUM_THREADS: "1"}
             """.write(toFile: spec, atomically: true, encoding: .utf8)
-        // Run from the temporary folder: the workers' trial folders default to ./lrsweep-trials.
+        // `run` gives its local workers DIR/trials/ for the trials' folders and logs.
         let run = try CLI.run(["run", spec, "--workers", "2", "--out", "\(dir)/out"], cwd: dir, timeout: 120)
         #expect(run.status == 0, "stderr: \(run.stderr)")
 
@@ -89,10 +89,10 @@ struct ExternalTrainerTests {
             """)
         #expect(best.count == 2)
         #expect(best.allSatisfy { !$0.hasSuffix(" 1e-05") }, "best rates per optimizer: \(best)")
-        // Each trial's folder and log, under the worker's default --out.
+        // Each trial's folder and log, in the sweep's folder.
         for id in try store.strings("SELECT id FROM trials") {
-            #expect(FileManager.default.fileExists(atPath: "\(dir)/lrsweep-trials/\(id)/weights.npz"))
-            let log = (try? String(contentsOfFile: "\(dir)/lrsweep-trials/logs/\(id).log", encoding: .utf8)) ?? ""
+            #expect(FileManager.default.fileExists(atPath: "\(dir)/out/trials/\(id)/weights.npz"))
+            let log = (try? String(contentsOfFile: "\(dir)/out/trials/logs/\(id).log", encoding: .utf8)) ?? ""
             #expect(log.contains("data from"), "log of \(id): \(log)")
         }
     }

@@ -59,13 +59,16 @@ final class Cluster {
         (try? store()?.int(sql)) ?? 0
     }
 
-    /// The worker id holding a running trial, once one does.
+    /// The worker id holding a trial it was given less than 0.3 s ago (so still far from its end:
+    /// a trial lasts about a second), once one does.
     func workerHoldingATrial(timeout: Double) throws -> String? {
         var holder: String?
-        _ = try CLI.waitUntil(timeout: timeout) {
+        _ = CLI.waitUntil(timeout: timeout) {
             // The store may not hold its tables yet in the first instants: then nobody holds a trial.
-            holder = ((try? store()?.strings(
-                "SELECT worker FROM trials WHERE status = 'running' AND worker IS NOT NULL")) ?? [])
+            holder = ((try? store()?.strings("""
+                SELECT worker FROM trials WHERE status = 'running' AND worker IS NOT NULL
+                  AND started > (julianday('now') - 2440587.5) * 86400.0 - 0.3
+                """)) ?? [])
                 .first { workers[$0]?.process.isRunning == true }
             return holder != nil
         }

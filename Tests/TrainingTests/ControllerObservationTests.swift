@@ -82,12 +82,12 @@ struct ControllerObservationTests {
         defer { try? FileManager.default.removeItem(atPath: path) }
         var lrs: [Int: Double] = [:]
         var acts: [Double] = []
-        let summary = try runTraining(Self.rlRequest(controller: path, lr: 1e-3)) {
+        let summary = try runTraining(Self.rlRequest(controller: path, lr: 1e-3), onEvent: {
             if case .evaluation(let step, let m) = $0 {
                 lrs[step] = m["lr"]
                 if let a = m["lr_action"] { acts.append(a) }
             }
-        }
+        })
         #expect(summary.status == .done)
         // Decisions come before updates 11, 21, 31, 41: the evaluation after step 10j has seen j − 1.
         var expected = 1e-3
@@ -139,9 +139,9 @@ struct ControllerObservationTests {
         let path = try Self.write(c)
         defer { try? FileManager.default.removeItem(atPath: path) }
         var lrs: [Int: Double] = [:]
-        _ = try runTraining(Self.rlRequest(controller: path, lr: 2e-3, steps: 60, seed: 3)) {
+        _ = try runTraining(Self.rlRequest(controller: path, lr: 2e-3, steps: 60, seed: 3), onEvent: {
             if case .evaluation(let step, let m) = $0 { lrs[step] = m["lr"] }
-        }
+        })
         // The rate after decision k (taken after step 10k) is in force at the evaluation after step 10(k+1).
         for (k, x) in episode.transitions.enumerated() {
             #expect(lrs[10 * (k + 2)] == x.learningRate, "decision \(k + 1)")

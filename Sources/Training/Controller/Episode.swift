@@ -93,6 +93,16 @@ public struct Transition: Sendable, Equatable, Codable {
     public var reward: Double
     /// The rate after the action.
     public var learningRate: Double
+
+    public init(observation: [Double], action: Double, logProbability: Double, value: Double, reward: Double,
+                learningRate: Double) {
+        self.observation = observation
+        self.action = action
+        self.logProbability = logProbability
+        self.value = value
+        self.reward = reward
+        self.learningRate = learningRate
+    }
 }
 
 /// A finished episode.
