@@ -15,8 +15,8 @@ struct ControllerCommand: ParsableCommand {
         commandName: "controller",
         abstract: "Train a PPO learning-rate controller for the rl-schedule optimizer, or show one.",
         discussion: """
-            Train (default budget 3–10 minutes on 2 cores: mlp-small on Fashion-MNIST, 48 episodes of
-            300 child steps at batch 256, 2,000 validation images, 6 PPO updates of 8 episodes):
+            Train (default budget ≈ 5 minutes on 2 cores, 10 at most: mlp-small on Fashion-MNIST, 96 episodes
+            of 300 child steps at batch 256, 2,000 validation images, 12 PPO updates of 8 episodes):
               lrsweep controller train --model mlp-small --dataset fashion-mnist --out controller.json
             Use it in a sweep: optimizer rl-schedule with `optimizers: {rl-schedule: {controller: controller.json}}`.
             """,
@@ -88,9 +88,9 @@ struct ControllerTrainCommand: ParsableCommand {
             workers of a cluster (--connect: this command binds that endpoint; start workers with
             `lrsweep worker --connect EP --stay`), or in this process (--workers 0, on --jobs threads).
 
-            Budget: the defaults (mlp-small, fashion-mnist, 48 episodes × 300 steps at batch 256, 2,000
-            validation images) take 3–10 minutes on 2 cores (2m46s measured on a shared machine); time grows
-            with episodes × steps.
+            Budget: the defaults (mlp-small, fashion-mnist, 96 episodes × 300 steps at batch 256, 2,000
+            validation images, 12 PPO updates) take about 5 minutes on 2 cores (4m39s measured on a shared
+            machine), 10 at most; time grows with episodes × steps.
 
             Example:
               lrsweep controller train --model mlp-small --dataset fashion-mnist --out controller.json
@@ -99,7 +99,7 @@ struct ControllerTrainCommand: ParsableCommand {
 
     @Option(name: .long, help: "Child model (see `lrsweep models`).") var model: String = "mlp-small"
     @Option(name: .long, help: "Child dataset (see `lrsweep datasets`).") var dataset: String = "fashion-mnist"
-    @Option(name: .long, help: "Episodes in all.") var episodes: Int = 48
+    @Option(name: .long, help: "Episodes in all.") var episodes: Int = 96
     @Option(name: .customLong("episodes-per-update"), help: "Episodes per PPO update.")
     var episodesPerUpdate: Int = 8
     @Option(name: .long, help: "Child steps per episode.") var steps: Int = 300

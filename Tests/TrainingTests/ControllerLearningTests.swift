@@ -74,7 +74,10 @@ struct ControllerLearningTests {
         defer { try? FileManager.default.removeItem(atPath: path) }
         try file.write(to: path)
         let loaded = try ControllerFile.load(path: path)
-        #expect(loaded == file)
+        // (The record's final return is nan without history, and nan ≠ nan: compare the parts.)
+        #expect(loaded.controller == file.controller)
+        #expect(loaded.training.settings == file.training.settings)
+        #expect(loaded.training.seconds == 1.5)
         var a: SplitMix64? = SplitMix64(seed: 77)
         var b: SplitMix64? = SplitMix64(seed: 77)
         for _ in 0..<50 {

@@ -21,10 +21,10 @@ struct ControllerMathTests {
         let (a, r) = GAE.estimate(rewards: [1, 2, 3], values: [0.5, 1, 1.5], gamma: 0.9, lambda: 0.8)
         #expect(zip(a, [3.8696, 3.43, 1.5]).allSatisfy { abs($0 - $1) < 1e-12 })
         #expect(zip(r, [4.3696, 4.43, 3.0]).allSatisfy { abs($0 - $1) < 1e-12 })
-        // The paper's γ = 1, λ = 0.95 with the same numbers: δ = [2, 2.5, 1.5],
-        // A2 = 1.5, A1 = 2.5 + 0.95·1.5 = 3.925, A0 = 2 + 0.95·3.925 = 5.72875.
+        // The paper's γ = 1, λ = 0.95 with the same numbers: δ = [1 + 1 − 0.5, 2 + 1.5 − 1, 3 − 1.5]
+        // = [1.5, 2.5, 1.5], A2 = 1.5, A1 = 2.5 + 0.95·1.5 = 3.925, A0 = 1.5 + 0.95·3.925 = 5.22875.
         let (b, _) = GAE.estimate(rewards: [1, 2, 3], values: [0.5, 1, 1.5], gamma: 1, lambda: 0.95)
-        #expect(zip(b, [5.72875, 3.925, 1.5]).allSatisfy { abs($0 - $1) < 1e-12 })
+        #expect(zip(b, [5.22875, 3.925, 1.5]).allSatisfy { abs($0 - $1) < 1e-12 })
         // λ = 1, γ = 1: advantages are returns-to-go minus V.
         let (c, d) = GAE.estimate(rewards: [1, 2, 3], values: [0.5, 1, 1.5], gamma: 1, lambda: 1)
         #expect(zip(c, [5.5, 4, 1.5]).allSatisfy { abs($0 - $1) < 1e-12 })

@@ -57,7 +57,7 @@ public struct ControllerTrainingSettings: Sendable, Equatable, Codable {
         case episodesPerUpdate = "episodes_per_update"
     }
 
-    public init(episode: EpisodeSetup = EpisodeSetup(seed: 0), episodes: Int = 48, episodesPerUpdate: Int = 8,
+    public init(episode: EpisodeSetup = EpisodeSetup(seed: 0), episodes: Int = 96, episodesPerUpdate: Int = 8,
                 seed: Int = 1, actions: ControllerActions = .paperDiscrete, ppo: PPOConfig = PPOConfig()) {
         self.episode = episode
         self.episodes = episodes
