@@ -120,9 +120,9 @@ public final class ResultStore: Sendable {
                 case .send:
                     continue
                 case .recordLease(let id, let attempt, let worker):
-                    try db.execute(sql: """
+                    try db.cachedStatement(sql: """
                         UPDATE trials SET status = 'running', attempts = ?, worker = ?, started = ? WHERE id = ?
-                        """, arguments: [attempt, worker, now, id])
+                        """).execute(arguments: [attempt, worker, now, id])
                 case .recordProgress(let p):
                     let insert = try db.cachedStatement(sql: """
                         INSERT INTO metric_points(trial_id, attempt, step, name, value) VALUES (?, ?, ?, ?, ?)
@@ -132,24 +132,26 @@ public final class ResultStore: Sendable {
                                                        point.value.isFinite ? point.value : nil])
                     }
                 case .recordResult(let r, let worker):
-                    try db.execute(sql: """
+                    try db.cachedStatement(sql: """
                         UPDATE trials SET status = ?, attempts = ?, worker = ?, finished = ?, seconds = ?,
                             metrics = ?, reason = ? WHERE id = ?
-                        """, arguments: [r.status.rawValue, r.attempt, worker, now, r.seconds, Self.json(r.metrics),
-                                         r.reason, r.trialID])
+                        """).execute(arguments: [r.status.rawValue, r.attempt, worker, now, r.seconds,
+                                                 Self.json(r.metrics), r.reason, r.trialID])
                     // Points of earlier, lost attempts would mix two runs in one curve.
-                    try db.execute(sql: "DELETE FROM metric_points WHERE trial_id = ? AND attempt <> ?",
-                                   arguments: [r.trialID, r.attempt])
+                    try db.cachedStatement(sql: "DELETE FROM metric_points WHERE trial_id = ? AND attempt <> ?")
+                        .execute(arguments: [r.trialID, r.attempt])
                 case .recordRequeue(let id, let attempt, let failed, let reason):
-                    try db.execute(sql: """
+                    try db.cachedStatement(sql: """
                         UPDATE trials SET status = ?, attempts = ?, worker = NULL, reason = ?,
                             finished = CASE WHEN ? THEN ? ELSE NULL END WHERE id = ?
-                        """, arguments: [failed ? "failed" : "pending", attempt, reason, failed, now, id])
-                    try db.execute(sql: "INSERT INTO events(time, kind, worker, trial_id, detail) VALUES (?, ?, NULL, ?, ?)",
-                                   arguments: [now, failed ? "failed" : "retry", id, reason])
+                        """).execute(arguments: [failed ? "failed" : "pending", attempt, reason, failed, now, id])
+                    try db.cachedStatement(sql: """
+                        INSERT INTO events(time, kind, worker, trial_id, detail) VALUES (?, ?, NULL, ?, ?)
+                        """).execute(arguments: [now, failed ? "failed" : "retry", id, reason])
                 case .recordEvent(let kind, let worker, let detail):
-                    try db.execute(sql: "INSERT INTO events(time, kind, worker, trial_id, detail) VALUES (?, ?, ?, NULL, ?)",
-                                   arguments: [now, kind, worker, detail])
+                    try db.cachedStatement(sql: """
+                        INSERT INTO events(time, kind, worker, trial_id, detail) VALUES (?, ?, ?, NULL, ?)
+                        """).execute(arguments: [now, kind, worker, detail])
                 }
             }
         }
