@@ -78,8 +78,11 @@ struct WorkerCommand: ParsableCommand {
                 throw UserError(e.message)
             }
         }
+        // Rollouts of `lrsweep controller train` go to the RolloutRunner; trainer: sections to the
+        // CommandRunner; everything else to the engine.
         let runner: TrialRunner = noop ? NoopRunner()
-            : TrialRouter(engine: EngineRunner(data: data), command: CommandRunner(outputRoot: out))
+            : RolloutRunner(fallback: TrialRouter(engine: EngineRunner(data: data),
+                                                  command: CommandRunner(outputRoot: out)), data: data)
         let worker = Worker(options: options, runner: runner, logger: logger)
         let stop = worker.stopper
         var sources: [DispatchSourceSignal] = []
