@@ -8,13 +8,15 @@ struct LRSweep: ParsableCommand {
         commandName: "lrsweep",
         abstract: "Run optimizer × learning-rate sweeps across machines and rank the results.",
         discussion: """
-            Quick start:
-              lrsweep run sweeps/quickstart.yaml --workers 2     # sweep on this machine, then print the ranking
-              lrsweep report runs/quickstart --format html        # the report again, as HTML with charts
+            Quick start (a sweep on this machine, then the ranking; the report again):
+              lrsweep run sweeps/quickstart.yaml --workers 2
+              lrsweep report runs/quickstart --format html
 
-            Several machines:
-              lrsweep coordinator sweeps/hypergradient.yaml --bind tcp://0.0.0.0:5555
-              lrsweep worker --connect tcp://COORDINATOR:5555    # on each node
+            Several machines (the coordinator on one, a worker on each node):
+              lrsweep keys generate keys/
+              lrsweep coordinator sweeps/hypergradient.yaml --bind tcp://0.0.0.0:5555 \\
+                  --keys keys/
+              lrsweep worker --connect tcp://HEAD:5555 --keys keys/
 
             Exit codes: 0 done, 1 user error (bad spec or flag), 2 runtime failure.
             """,
