@@ -52,8 +52,7 @@ public final class Coordinator {
         let trials = spec.trials()
         try store.prepare(spec: spec, trials: trials, now: Date().timeIntervalSince1970)
         let resumed = try store.loadStates()
-        let tasks = trials.map { spec.task(for: $0, attempt: 0) }
-        scheduler = Scheduler(tasks: tasks, config: config ?? SchedulerConfig(retries: spec.retries),
+        scheduler = Scheduler(tasks: trials.lazy.map { spec.task(for: $0, attempt: 0) }, config: config ?? SchedulerConfig(retries: spec.retries),
                               resumed: resumed)
         context = try ZMQContext()
         if let keys {

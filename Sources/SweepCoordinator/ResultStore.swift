@@ -101,7 +101,11 @@ public final class ResultStore: Sendable {
     public func loadStates() throws -> [String: Scheduler.TrialState] {
         try db.read { db in
             var states: [String: Scheduler.TrialState] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT id, status, attempts FROM trials") {
+            // A trial never attempted is pending by default: only the others need a state here,
+            // which keeps a fresh 100,000-trial sweep from building a dictionary of them all.
+            for row in try Row.fetchAll(db, sql: """
+                SELECT id, status, attempts FROM trials WHERE status <> 'pending' OR attempts > 0
+                """) {
                 let id: String = row["id"]
                 let attempts: Int = row["attempts"]
                 let status = TrialStatus(rawValue: row["status"]) ?? .pending

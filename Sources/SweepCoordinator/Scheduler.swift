@@ -73,15 +73,19 @@ public struct Scheduler: Sendable {
     private var retryQueue: [String] = []
 
     /// - Parameters:
-    ///   - tasks: every trial of the sweep as attempt-less tasks, in grid order.
+    ///   - tasks: every trial of the sweep as attempt-less tasks, in grid order. A lazy sequence
+    ///     keeps a large sweep from holding its tasks twice while the scheduler is built.
     ///   - resumed: states loaded from the store (finished trials and attempt counts); others start pending.
-    public init(tasks: [TrialTask], config: SchedulerConfig, resumed: [String: TrialState] = [:]) {
+    public init<Tasks: Sequence>(tasks: Tasks, config: SchedulerConfig, resumed: [String: TrialState] = [:])
+    where Tasks.Element == TrialTask {
         self.config = config
         var byID: [String: TrialTask] = [:]
         var states: [String: TrialState] = [:]
         var queue: [String] = []
+        var order: [String] = []
         for t in tasks {
             byID[t.trial.id] = t
+            order.append(t.trial.id)
             switch resumed[t.trial.id] {
             case .finished(let s, let a):
                 states[t.trial.id] = .finished(s, attempts: a)
@@ -97,7 +101,7 @@ public struct Scheduler: Sendable {
             }
         }
         self.tasks = byID
-        self.order = tasks.map(\.trial.id)
+        self.order = order
         self.finishedCount = states.values.filter { if case .finished = $0 { true } else { false } }.count
         self.states = states
         self.queue = queue

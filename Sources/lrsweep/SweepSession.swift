@@ -52,7 +52,7 @@ struct SweepSession {
             detail += " · \(formatDuration(snap.elapsed))"
             bar.update(done: finished, total: snap.total, detail: detail, force: finished == snap.total)
             // With local workers only, a sweep whose every worker has died would wait forever.
-            if localWorkers > 0 && pool.allExited {
+            if localWorkers > 0 && pool.allExited && !snap.finished {
                 if deadPoolSince == nil { deadPoolSince = Date() }
                 if let since = deadPoolSince, Date().timeIntervalSince(since) > 5 {
                     throw RuntimeFailure("all \(localWorkers) local workers exited; see \(outDir)/logs/ for why")
