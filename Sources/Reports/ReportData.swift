@@ -53,9 +53,7 @@ public struct ReportData: Sendable {
         } catch {
             throw ReportError("cannot open \(path): \(error)")
         }
-        let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf",
-                                                                        negativeInfinity: "-inf", nan: "nan")
+        let decoder = JSONCoding.decoder()
         return try db.read { db in
             guard let sweep = try Row.fetchOne(db, sql: "SELECT name, metric, goal FROM sweep") else {
                 throw ReportError("\(path) holds no sweep")

@@ -97,9 +97,7 @@ public final class Coordinator {
     /// Writes the snapshot to `path` (atomically) for `lrsweep status DIR`.
     private func writeStatus(_ snap: CoordinatorSnapshot) {
         guard let path = statusPath else { return }
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys]
-        if let data = try? e.encode(snap) {
+        if let data = try? JSONCoding.encoder().encode(snap) {
             try? data.write(to: URL(fileURLWithPath: path), options: .atomic)
         }
     }
@@ -179,9 +177,7 @@ public final class Coordinator {
         let t = now
         if case .statusRequest = message {
             identities[worker] = identity
-            let e = JSONEncoder()
-            e.outputFormatting = [.sortedKeys]
-            if let data = try? e.encode(snapshot()) {
+            if let data = try? JSONCoding.encoder().encode(snapshot()) {
                 send(.statusReply(json: String(decoding: data, as: UTF8.self)), to: worker)
             }
             identities[worker] = nil

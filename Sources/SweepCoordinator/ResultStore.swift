@@ -63,10 +63,7 @@ public final class ResultStore: Sendable {
     }
 
     static func json<T: Encodable>(_ value: T) -> String {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys]
-        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf",
-                                                                nan: "nan")
+        let e = JSONCoding.encoder()
         // Encoding our own Codable values (strings, numbers, non-finite mapped to strings) cannot fail.
         return (try? e.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }

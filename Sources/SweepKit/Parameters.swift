@@ -33,7 +33,10 @@ public struct Parameters: Sendable, Hashable, Codable, CustomStringConvertible {
     public var schedule: String? { values["schedule"]?.stringValue }
 
     /// `key=value` pairs in key order, e.g. `dataset=fashion-mnist lr=0.01 model=mlp optimizer=adam seed=1`.
-    public var description: String {
-        sortedKeys.map { "\($0)=\(values[$0]!.description)" }.joined(separator: " ")  // key comes from values
+    public var description: String { canonicalText(separator: " ") }
+
+    /// `key=value` pairs in key order joined by `separator`: the text trial ids hash.
+    public func canonicalText(separator: String) -> String {
+        sortedKeys.compactMap { key in values[key].map { "\(key)=\($0.description)" } }.joined(separator: separator)
     }
 }

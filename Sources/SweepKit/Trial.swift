@@ -18,9 +18,7 @@ public struct Trial: Sendable, Hashable, Codable, Identifiable {
     /// re-reading the same spec yields the same ids, so finished trials are recognised.
     public static func makeID(sweepName: String, parameters: Parameters) -> String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        let text = sweepName + "\u{1F}" + parameters.sortedKeys
-            .map { "\($0)=\(parameters.values[$0]!.description)" }  // key comes from the dictionary
-            .joined(separator: "\u{1F}")
+        let text = sweepName + "\u{1F}" + parameters.canonicalText(separator: "\u{1F}")
         for byte in text.utf8 {
             hash ^= UInt64(byte)
             hash = hash &* 0x0000_0100_0000_01b3

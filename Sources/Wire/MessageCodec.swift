@@ -32,24 +32,10 @@ public enum MessageCodec {
     private struct ReadyBody: Codable { var slots: Int }
     private struct ReasonBody: Codable { var reason: String }
 
-    static func makeEncoder() -> JSONEncoder {
-        let e = JSONEncoder()
-        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf",
-                                                                nan: "nan")
-        e.outputFormatting = [.sortedKeys]
-        return e
-    }
-
-    static func makeDecoder() -> JSONDecoder {
-        let d = JSONDecoder()
-        d.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf",
-                                                                  nan: "nan")
-        return d
-    }
 
     /// The three frames `[version, type, body]` of `message`.
     public static func encode(_ message: Message) -> [[UInt8]] {
-        let encoder = makeEncoder()
+        let encoder = JSONCoding.encoder()
         let body: Data
         do {
             switch message {
@@ -79,7 +65,7 @@ public enum MessageCodec {
         guard version == String(protocolVersion) else { throw WireError.badVersion(String(version.prefix(32))) }
         let type = String(decoding: frames[1], as: UTF8.self)
         let bodyData = Data(frames[2])
-        let decoder = makeDecoder()
+        let decoder = JSONCoding.decoder()
         func body<T: Decodable>(_ t: T.Type) throws -> T {
             do {
                 return try decoder.decode(T.self, from: bodyData)

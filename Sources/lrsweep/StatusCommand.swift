@@ -80,7 +80,7 @@ struct StatusCommand: ParsableCommand {
         for t in data.trials { counts[t.status.rawValue, default: 0] += 1 }
         var snapshot: CoordinatorSnapshot?
         if let bytes = FileManager.default.contents(atPath: "\(dir)/status.json") {
-            snapshot = try? JSONDecoder().decode(CoordinatorSnapshot.self, from: bytes)
+            snapshot = try? JSONCoding.decoder().decode(CoordinatorSnapshot.self, from: bytes)
         }
         // A snapshot older than a few seconds is from a coordinator that is no longer running.
         let live = snapshot.map { !$0.finished && Date().timeIntervalSince1970 - $0.updated < 5 } ?? false
@@ -109,7 +109,7 @@ struct StatusCommand: ParsableCommand {
         try socket.send(MessageCodec.encode(.statusRequest))
         guard try socket.pollIn(milliseconds: 5000), let frames = try socket.receive(),
               case .statusReply(let json)? = try? MessageCodec.decode(frames),
-              let snap = try? JSONDecoder().decode(CoordinatorSnapshot.self, from: Data(json.utf8)) else {
+              let snap = try? JSONCoding.decoder().decode(CoordinatorSnapshot.self, from: Data(json.utf8)) else {
             throw RuntimeFailure("no answer from a coordinator at \(endpoint) within 5 s "
                                  + "(is it running? does it need --keys?)")
         }

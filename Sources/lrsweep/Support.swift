@@ -89,11 +89,7 @@ func formatDuration(_ s: Double) -> String {
 
 /// Prints one JSON object on one line (for `--json` outputs).
 func printJSONLine<T: Encodable>(_ value: T) {
-    let e = JSONEncoder()
-    e.outputFormatting = [.sortedKeys]
-    e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf",
-                                                            nan: "nan")
-    if let data = try? e.encode(value) {
+    if let data = try? JSONCoding.encoder().encode(value) {
         print(String(decoding: data, as: UTF8.self))
     }
 }

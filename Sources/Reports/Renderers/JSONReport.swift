@@ -15,19 +15,12 @@ public enum JSONReport {
     public static func render(_ data: ReportData) throws -> String { try render(Report(data)) }
 
     public static func render(_ report: Report) throws -> String {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys, .prettyPrinted]
-        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf",
-                                                                nan: "nan")
-        return String(decoding: try e.encode(report), as: UTF8.self)
+        String(decoding: try JSONCoding.encoder(pretty: true).encode(report), as: UTF8.self)
     }
 
     /// Reads a report back from its JSON.
     /// - Throws: `DecodingError` if the text is not a report.
     public static func decode(_ json: String) throws -> Report {
-        let d = JSONDecoder()
-        d.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf",
-                                                                  nan: "nan")
-        return try d.decode(Report.self, from: Data(json.utf8))
+        try JSONCoding.decoder().decode(Report.self, from: Data(json.utf8))
     }
 }

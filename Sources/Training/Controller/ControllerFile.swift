@@ -1,4 +1,5 @@
 import Foundation
+import SweepKit
 
 /// A trained learning-rate controller on disk (`lrsweep controller train … --out controller.json`).
 ///
@@ -64,11 +65,7 @@ public struct ControllerFile: Sendable, Equatable, Codable {
 
     /// The file's JSON text.
     public func encoded() throws -> Data {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys, .prettyPrinted]
-        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf",
-                                                                nan: "nan")
-        return try e.encode(self)
+        try JSONCoding.encoder(pretty: true).encode(self)
     }
 
     /// Writes the file atomically.
@@ -79,9 +76,7 @@ public struct ControllerFile: Sendable, Equatable, Codable {
     /// Decodes a controller file.
     /// - Throws: ``ControllerFileError`` naming the path and the problem.
     public static func decode(_ data: Data, path: String = "controller") throws -> ControllerFile {
-        let d = JSONDecoder()
-        d.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf",
-                                                                  nan: "nan")
+        let d = JSONCoding.decoder()
         let file: ControllerFile
         do {
             file = try d.decode(ControllerFile.self, from: data)

@@ -29,9 +29,7 @@ public enum RolloutTrial {
 
     /// The optimizer options of an episode under `controller`.
     public static func options(controller: LRController, setup: EpisodeSetup) throws -> [String: ParamValue] {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys]
-        let json = String(decoding: try e.encode(controller), as: UTF8.self)
+        let json = String(decoding: try JSONCoding.encoder().encode(controller), as: UTF8.self)
         return ["controller_json": .string(json), "interval": .int(setup.interval),
                 "initial_rates": .list(setup.initialRates.map { .double($0) }), "rate_noise": .double(setup.rateNoise),
                 "rate_bounds": .list([.double(setup.rateBounds.lowerBound), .double(setup.rateBounds.upperBound)])]
@@ -46,7 +44,7 @@ public enum RolloutTrial {
         }
         guard let steps = c.steps else { throw TrainingError.badConfig("a \(optimizerName) trial needs steps") }
         guard let json = o["controller_json"]?.stringValue,
-              let controller = try? JSONDecoder().decode(LRController.self, from: Data(json.utf8)) else {
+              let controller = try? JSONCoding.decoder().decode(LRController.self, from: Data(json.utf8)) else {
             throw TrainingError.badConfig("a \(optimizerName) trial needs a valid controller_json option")
         }
         var setup = EpisodeSetup(model: model, dataset: dataset, steps: steps, batchSize: c.batchSize,

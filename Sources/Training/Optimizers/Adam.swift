@@ -43,11 +43,18 @@ public final class Adam: Optimizer {
         }
         StateBuffer.check(m, against: parameters, decoupledWeightDecay ? "adamw" : "adam")
         t += 1
-        let lr = Float(learningRate), eps = Float(epsilon)
-        let b1 = Float(beta1), b2 = Float(beta2)
+        Adam.step(parameters, m: m, v: v, t: t, lr: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon,
+                  l2: decoupledWeightDecay ? 0 : weightDecay, decoupled: decoupledWeightDecay ? weightDecay : 0)
+    }
+
+    /// One Adam step over all parameters with moments `m`, `v` after `t` updates: the moment update,
+    /// the bias corrections and θ ← θ − lr·(m̂/(√v̂ + ε) + decoupled·θ), with `l2`·θ added into the
+    /// gradient first. Shared by `adam`, `adamw` and `adam-hd` (which passes its adapted α as `lr`).
+    static func step(_ parameters: [ParameterView], m: [StateBuffer], v: [StateBuffer], t: Int, lr: Double,
+                     beta1: Double, beta2: Double, epsilon: Double, l2: Double, decoupled: Double) {
+        let lr = Float(lr), eps = Float(epsilon), b1 = Float(beta1), b2 = Float(beta2)
+        let l2 = Float(l2), decoupled = Float(decoupled)
         let c1 = Float(1 / (1 - pow(beta1, Double(t)))), c2 = Float(1 / (1 - pow(beta2, Double(t))))
-        let l2 = decoupledWeightDecay ? 0 : Float(weightDecay)
-        let decoupled = decoupledWeightDecay ? Float(weightDecay) : 0
         for (k, p) in parameters.enumerated() {
             guard let x = FloatLanes(p.value), let g = FloatLanes(p.grad) else { continue }
             let mk = FloatLanes(m[k].pointer), vk = FloatLanes(v[k].pointer)

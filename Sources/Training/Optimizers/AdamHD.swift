@@ -64,21 +64,8 @@ public final class AdamHD: Optimizer {
             }
             alpha = rule.updated(alpha, dot: dot8.sum(), gradNormSquared: gg8.sum(), directionNormSquared: dd8.sum())
         }
-        let lr = Float(alpha * scheduleFactor), b1 = Float(beta1), b2 = Float(beta2)
-        let c1 = Float(1 / (1 - pow(beta1, Double(t)))), c2 = Float(1 / (1 - pow(beta2, Double(t))))
-        for (k, p) in parameters.enumerated() {
-            guard let x = FloatLanes(p.value), let g = FloatLanes(p.grad) else { continue }
-            let mk = FloatLanes(m[k].pointer), vk = FloatLanes(v[k].pointer)
-            FloatLanes.chunks(p.value.count) { i, n in
-                let xi = x.load(i, n)
-                let gi = g.load(i, n) + wd * xi
-                let mi = b1 * mk.load(i, n) + (1 - b1) * gi
-                let vi = b2 * vk.load(i, n) + (1 - b2) * gi * gi
-                mk.store(mi, i, n)
-                vk.store(vi, i, n)
-                x.store(xi - lr * ((mi * c1) / ((vi * c2).squareRootFast() + eps)), i, n)
-            }
-        }
+        Adam.step(parameters, m: m, v: v, t: t, lr: alpha * scheduleFactor, beta1: beta1, beta2: beta2,
+                  epsilon: epsilon, l2: weightDecay, decoupled: 0)
     }
 }
 
