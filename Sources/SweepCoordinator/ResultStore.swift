@@ -137,10 +137,15 @@ public final class ResultStore: Sendable {
                         UPDATE trials SET status = ?, attempts = ?, worker = ?, finished = ?, seconds = ?,
                             metrics = ?, reason = ? WHERE id = ?
                         """).execute(arguments: [r.status.rawValue, r.attempt, worker, now, r.seconds,
-                                                 Self.json(r.metrics), r.reason, r.trialID])
-                    // Points of earlier, lost attempts would mix two runs in one curve.
-                    try db.cachedStatement(sql: "DELETE FROM metric_points WHERE trial_id = ? AND attempt <> ?")
-                        .execute(arguments: [r.trialID, r.attempt])
+                                                 String(decoding: JSONWriter.metrics(r.metrics), as: UTF8.self),
+                                                 r.reason, r.trialID])
+                    // Points of earlier, lost attempts would mix two runs in one curve. (Attempts are
+                    // numbered from 1 and every lease is stored before it is sent: a first attempt
+                    // has no earlier one.)
+                    if r.attempt > 1 {
+                        try db.cachedStatement(sql: "DELETE FROM metric_points WHERE trial_id = ? AND attempt <> ?")
+                            .execute(arguments: [r.trialID, r.attempt])
+                    }
                 case .recordRequeue(let id, let attempt, let failed, let reason):
                     try db.cachedStatement(sql: """
                         UPDATE trials SET status = ?, attempts = ?, worker = NULL, reason = ?,

@@ -102,29 +102,41 @@ public struct Scheduler: Sendable {
         }
         self.tasks = byID
         self.order = order
-        self.finishedCount = states.values.filter { if case .finished = $0 { true } else { false } }.count
+        var counts: [TrialStatus: Int] = [:]
+        for s in states.values { counts[Self.status(of: s), default: 0] += 1 }
+        self.statusCounts = counts
         self.states = states
         self.queue = queue
     }
 
     // MARK: - Queries
 
-    /// Trials that have ended (done, failed or diverged), kept as a count so that the coordinator
-    /// can ask "complete?" on every loop iteration of a 100,000-trial sweep.
-    public private(set) var finishedCount = 0
+    /// Trials by status, kept up to date on every change so that the coordinator can ask
+    /// "complete?" on every loop iteration, and draw progress ten times a second, of a
+    /// 100,000-trial sweep without walking it.
+    private var statusCounts: [TrialStatus: Int] = [:]
+
+    /// Trials that have ended (done, failed or diverged).
+    public var finishedCount: Int {
+        (statusCounts[.done] ?? 0) + (statusCounts[.failed] ?? 0) + (statusCounts[.diverged] ?? 0)
+    }
 
     public var isComplete: Bool { finishedCount == order.count }
 
-    public func counts() -> [TrialStatus: Int] {
-        var c: [TrialStatus: Int] = [:]
-        for s in states.values {
-            switch s {
-            case .pending: c[.pending, default: 0] += 1
-            case .running: c[.running, default: 0] += 1
-            case .finished(let st, _): c[st, default: 0] += 1
-            }
+    public func counts() -> [TrialStatus: Int] { statusCounts.filter { $0.value > 0 } }
+
+    private static func status(of state: TrialState) -> TrialStatus {
+        switch state {
+        case .pending: return .pending
+        case .running: return .running
+        case .finished(let st, _): return st
         }
-        return c
+    }
+
+    /// The one place trial states change, so the counts stay right.
+    private mutating func setState(_ id: String, _ new: TrialState) {
+        if let old = states.updateValue(new, forKey: id) { statusCounts[Self.status(of: old), default: 0] -= 1 }
+        statusCounts[Self.status(of: new), default: 0] += 1
     }
 
     public var workerIDs: [String] { workers.keys.sorted() }
@@ -148,7 +160,7 @@ public struct Scheduler: Sendable {
         for ref in hello.running {
             if case .pending(let attempts)? = states[ref.trialID], ref.attempt == attempts {
                 // Resumed after a coordinator restart: the worker still holds this attempt.
-                states[ref.trialID] = .running(worker: id, attempt: ref.attempt)
+                setState(ref.trialID, .running(worker: id, attempt: ref.attempt))
                 leases.insert(ref.trialID)
                 actions.append(.recordLease(trialID: ref.trialID, attempt: ref.attempt, worker: id))
             }
@@ -190,8 +202,7 @@ public struct Scheduler: Sendable {
         guard case .running(let w, let a)? = states[r.trialID], w == id, a == r.attempt, r.status.isFinal else {
             return [.recordEvent(kind: "stale", worker: id, detail: "late result of \(r.trialID) attempt \(r.attempt)")]
         }
-        states[r.trialID] = .finished(r.status, attempts: r.attempt)
-        finishedCount += 1
+        setState(r.trialID, .finished(r.status, attempts: r.attempt))
         workers[id]?.leases.remove(r.trialID)
         return [.recordResult(r, worker: id)]
     }
@@ -230,8 +241,8 @@ public struct Scheduler: Sendable {
         for trialID in w.leases.sorted() {
             guard case .running(let owner, let attempt)? = states[trialID], owner == id else { continue }
             let failed = attempt > config.retries
-            states[trialID] = failed ? .finished(.failed, attempts: attempt) : .pending(attempts: attempt)
-            if failed { finishedCount += 1 } else { retryQueue.append(trialID) }
+            setState(trialID, failed ? .finished(.failed, attempts: attempt) : .pending(attempts: attempt))
+            if !failed { retryQueue.append(trialID) }
             actions.append(.recordRequeue(trialID: trialID, attempt: attempt, failed: failed,
                                           reason: failed ? "\(reason); no retries left" : reason))
         }
@@ -252,7 +263,7 @@ public struct Scheduler: Sendable {
                 guard case .pending(let attempts)? = states[trialID], let base = tasks[trialID] else { continue }
                 var task = base
                 task.attempt = attempts + 1
-                states[trialID] = .running(worker: id, attempt: task.attempt)
+                setState(trialID, .running(worker: id, attempt: task.attempt))
                 workers[id]?.credits -= 1
                 workers[id]?.leases.insert(trialID)
                 workers[id]?.lastSent = now

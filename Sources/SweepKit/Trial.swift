@@ -12,6 +12,13 @@ public struct Trial: Sendable, Hashable, Codable, Identifiable {
         self.parameters = parameters
     }
 
+    /// A trial as it arrives over the wire: the id was computed by the coordinator.
+    public init(id: String, index: Int, parameters: Parameters) {
+        self.id = id
+        self.index = index
+        self.parameters = parameters
+    }
+
     /// FNV-1a (64 bit) over `name` and the canonical `key=value` text of the parameters.
     ///
     /// Stable across processes and Swift versions (unlike `Hasher`), which is what resume needs:

@@ -41,6 +41,7 @@ public struct WorkerOptions: Sendable {
 /// result is sent the moment it exists rather than when the poll times out.
 final class Outbox: Sendable {
     private let queue = Mutex<[Message]>([])
+    private let signaled = Atomic<Bool>(false)
     /// Read end (polled by the socket thread) and write end of the wake-up pipe.
     let wakeFD: Int32
     private let signalFD: Int32
@@ -61,12 +62,17 @@ final class Outbox: Sendable {
 
     func post(_ m: Message) {
         queue.withLock { $0.append(m) }
-        var byte: UInt8 = 1
-        _ = write(signalFD, &byte, 1)
+        // One byte wakes the socket thread; while it has not drained yet, more bytes add nothing.
+        if !signaled.exchange(true, ordering: .acquiringAndReleasing) {
+            var byte: UInt8 = 1
+            _ = write(signalFD, &byte, 1)
+        }
     }
 
     func drain() -> [Message] {
-        var buffer = [UInt8](repeating: 0, count: 256)
+        // Clear the flag before taking the queue: a message posted after the take writes a new byte.
+        signaled.store(false, ordering: .sequentiallyConsistent)
+        var buffer = [UInt8](repeating: 0, count: 64)
         while read(wakeFD, &buffer, buffer.count) > 0 {}
         return queue.withLock { q in defer { q = [] }; return q }
     }
@@ -81,6 +87,48 @@ final class RunningTrials: Sendable {
     var isEmpty: Bool { trials.withLock { $0.isEmpty } }
 }
 
+/// Long-lived trial threads, one per slot, so that starting a trial costs a queue push rather
+/// than a thread (a thread per trial made the kernel's clone and stack set-up the largest cost of
+/// short trials).
+final class SlotThreads: Sendable {
+    /// The queue the threads take from; `nil` tells one thread to exit.
+    private final class Queue: Sendable {
+        let jobs = Mutex<[(@Sendable () -> Void)?]>([])
+        let available = DispatchSemaphore(value: 0)
+
+        func push(_ items: [(@Sendable () -> Void)?]) {
+            jobs.withLock { $0.append(contentsOf: items) }
+            for _ in items { available.signal() }
+        }
+
+        func pop() -> (@Sendable () -> Void)? {
+            available.wait()
+            return jobs.withLock { $0.removeFirst() }
+        }
+    }
+
+    private let queue = Queue()
+    private let count: Int
+
+    init(count: Int, stackSize: Int = 8 << 20) {
+        self.count = count
+        for i in 0..<count {
+            let thread = Thread { [queue] in
+                while let job = queue.pop() { job() }
+            }
+            thread.name = "lrsweep-slot-\(i)"
+            thread.stackSize = stackSize
+            thread.start()
+        }
+    }
+
+    /// Runs `job` on the next free thread (or when one frees up).
+    func submit(_ job: @escaping @Sendable () -> Void) { queue.push([job]) }
+
+    /// Lets every thread finish its current job and exit.
+    func shutdown() { queue.push(Array(repeating: nil, count: count)) }
+}
+
 /// A flag that trial threads poll.
 final class StopFlag: Sendable {
     private let value = Mutex(false)
@@ -90,8 +138,9 @@ final class StopFlag: Sendable {
 
 /// A worker: connects a DEALER to the coordinator, runs the trials it is sent and reports back.
 ///
-/// The socket lives on the thread that calls ``run()``; each trial runs on its own thread (long
-/// BLAS work stays off Swift's cooperative pool) and hands its messages over through an outbox.
+/// The socket lives on the thread that calls ``run()``; trials run on one long-lived thread per
+/// slot (long BLAS work stays off Swift's cooperative pool) and hand their messages over through
+/// an outbox.
 public final class Worker {
     public let options: WorkerOptions
     private let runner: TrialRunner
@@ -100,6 +149,7 @@ public final class Worker {
     private let stop = StopFlag()
     private let running = RunningTrials()
     private let devices: DeviceSlots?
+    private var slotThreads: SlotThreads?
 
     public init(options: WorkerOptions, runner: TrialRunner, logger: Logger) {
         self.options = options
@@ -124,6 +174,12 @@ public final class Worker {
     /// - Returns: true if the sweep ended normally.
     public func run() throws -> Bool {
         let context = try ZMQContext()
+        let threads = SlotThreads(count: options.slots)
+        slotThreads = threads
+        defer {
+            threads.shutdown()
+            slotThreads = nil
+        }
         var backoff = 1.0
         while !stop.isSet {
             let outcome = try session(context: context)
@@ -212,7 +268,7 @@ public final class Worker {
         }
     }
 
-    /// Runs `task` on its own thread; its progress and result go through the outbox.
+    /// Runs `task` on a slot thread; its progress and result go through the outbox.
     private func start(_ task: TrialTask) {
         let ref = TrialRef(trialID: task.trial.id, attempt: task.attempt)
         running.insert(ref)
@@ -223,7 +279,8 @@ public final class Worker {
         let stop = self.stop
         let running = self.running
         let devices = self.devices
-        let thread = Thread {
+        guard let threads = slotThreads else { return }
+        threads.submit {
             let device = devices?.acquire()
             let result = runner.run(task, device: device, emit: { points in
                 outbox.post(.progress(Progress(trialID: task.trial.id, attempt: task.attempt, points: points)))
@@ -236,7 +293,5 @@ public final class Worker {
                 outbox.post(.result(result))
             }
         }
-        thread.stackSize = 8 << 20
-        thread.start()
     }
 }

@@ -22,38 +22,43 @@ public enum WireError: Error, CustomStringConvertible, Equatable {
 
 /// Turns messages into frames and back, validating everything that arrives.
 ///
-/// Bodies are JSON. Non-finite numbers (a diverged trial's loss) travel as the strings
+/// Bodies are JSON (keys sorted). Non-finite numbers (a diverged trial's loss) travel as the strings
 /// `"nan"`, `"inf"`, `"-inf"`, which plain JSON cannot carry.
 public enum MessageCodec {
     /// Largest body accepted; a progress batch or a trial is a few kilobytes.
     public static let maxBodyBytes = 4 << 20
 
-    private struct Empty: Codable {}
-    private struct ReadyBody: Codable { var slots: Int }
     private struct ReasonBody: Codable { var reason: String }
-
 
     /// The three frames `[version, type, body]` of `message`.
     public static func encode(_ message: Message) -> [[UInt8]] {
+        [versionFrame, Array(message.type.utf8), body(of: message)]
+    }
+
+    private static let versionFrame = Array(String(protocolVersion).utf8)
+
+    private static func body(of message: Message) -> [UInt8] {
+        switch message {
+        // The messages sent for every trial have hand-written bodies (see HotBodies).
+        case .ready(let s): return HotBodies.encodeReady(s)
+        case .trial(let t): return HotBodies.encodeTrial(t)
+        case .progress(let p): return HotBodies.encodeProgress(p)
+        case .result(let r): return HotBodies.encodeResult(r)
+        case .heartbeat, .statusRequest: return Array("{}".utf8)
+        case .statusReply(let json): return Array(json.utf8)
+        case .hello, .bye, .reject: break
+        }
         let encoder = JSONCoding.encoder()
-        let body: Data
         do {
             switch message {
-            case .hello(let h): body = try encoder.encode(h)
-            case .ready(let s): body = try encoder.encode(ReadyBody(slots: s))
-            case .trial(let t): body = try encoder.encode(t)
-            case .progress(let p): body = try encoder.encode(p)
-            case .result(let r): body = try encoder.encode(r)
-            case .heartbeat: body = try encoder.encode(Empty())
-            case .bye(let r), .reject(let r): body = try encoder.encode(ReasonBody(reason: r))
-            case .statusRequest: body = try encoder.encode(Empty())
-            case .statusReply(let json): body = Data(json.utf8)
+            case .hello(let h): return Array(try encoder.encode(h))
+            case .bye(let r), .reject(let r): return Array(try encoder.encode(ReasonBody(reason: r)))
+            default: preconditionFailure("\(message.type) has a hand-written body")
             }
         } catch {
             // Our own Codable types with non-finite floats mapped to strings always encode.
             preconditionFailure("encoding \(message.type) failed: \(error)")
         }
-        return [Array(String(protocolVersion).utf8), Array(message.type.utf8), Array(body)]
     }
 
     /// Decodes and validates `frames` (without any ROUTER identity frame).
@@ -64,37 +69,39 @@ public enum MessageCodec {
         let version = String(decoding: frames[0], as: UTF8.self)
         guard version == String(protocolVersion) else { throw WireError.badVersion(String(version.prefix(32))) }
         let type = String(decoding: frames[1], as: UTF8.self)
-        let bodyData = Data(frames[2])
-        let decoder = JSONCoding.decoder()
-        func body<T: Decodable>(_ t: T.Type) throws -> T {
+        let bytes = frames[2]
+        func hot<T>(_ read: ([UInt8]) throws -> T) throws -> T {
             do {
-                return try decoder.decode(T.self, from: bodyData)
+                return try read(bytes)
             } catch {
                 throw WireError.badBody(type: type, detail: String(describing: error).prefix(200).description)
             }
         }
+        func body<T: Decodable>(_ t: T.Type) throws -> T {
+            try hot { try JSONCoding.decoder().decode(T.self, from: Data($0)) }
+        }
         switch type {
         case "hello": return .hello(try body(Hello.self))
         case "ready":
-            let r = try body(ReadyBody.self)
-            guard (0...100_000).contains(r.slots) else { throw WireError.badBody(type: type, detail: "slots \(r.slots)") }
-            return .ready(slots: r.slots)
-        case "trial": return .trial(try body(TrialTask.self))
-        case "progress": return .progress(try body(Progress.self))
-        case "result": return .result(try body(TrialResult.self))
+            let slots = try hot(HotBodies.decodeReady)
+            guard (0...100_000).contains(slots) else { throw WireError.badBody(type: type, detail: "slots \(slots)") }
+            return .ready(slots: slots)
+        case "trial": return .trial(try hot(HotBodies.decodeTrial))
+        case "progress": return .progress(try hot(HotBodies.decodeProgress))
+        case "result": return .result(try hot(HotBodies.decodeResult))
         case "heartbeat":
-            _ = try body(Empty.self)
+            try hot(HotBodies.decodeEmpty)
             return .heartbeat
         case "bye": return .bye(reason: try body(ReasonBody.self).reason)
         case "reject": return .reject(reason: try body(ReasonBody.self).reason)
         case "status":
-            _ = try body(Empty.self)
+            try hot(HotBodies.decodeEmpty)
             return .statusRequest
         case "status-reply":
-            guard (try? JSONSerialization.jsonObject(with: bodyData)) is [String: Any] else {
+            guard (try? JSONSerialization.jsonObject(with: Data(bytes))) is [String: Any] else {
                 throw WireError.badBody(type: type, detail: "not a JSON object")
             }
-            return .statusReply(json: String(decoding: bodyData, as: UTF8.self))
+            return .statusReply(json: String(decoding: bytes, as: UTF8.self))
         default: throw WireError.unknownType(String(type.prefix(32)))
         }
     }

@@ -67,7 +67,9 @@ struct WorkerCommand: ParsableCommand {
     }
 
     func run() throws {
-        let logger = Logs.logger("lrsweep.worker", level: .info)
+        // A no-op worker serves `bench dispatch`, whose logs go to a temporary folder that is deleted
+        // afterwards: its per-trial lines would only measure the log handler.
+        let logger = Logs.logger("lrsweep.worker", level: noop ? .warning : .info)
         let data = DataLocator()
         var options = WorkerOptions(endpoint: connect, slots: slots ?? 1, threads: threads, stay: stay, workerID: id,
                                     datasets: data.available(), gpus: gpuList)
