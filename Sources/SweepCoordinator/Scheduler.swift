@@ -103,8 +103,13 @@ public struct Scheduler: Sendable {
         self.tasks = byID
         self.order = order
         var counts: [TrialStatus: Int] = [:]
-        for s in states.values { counts[Self.status(of: s), default: 0] += 1 }
+        var needs: [String: Int] = [:]
+        for (id, s) in states {
+            counts[Self.status(of: s), default: 0] += 1
+            if case .pending = s, let task = byID[id], let dataset = Self.need(of: task) { needs[dataset, default: 0] += 1 }
+        }
         self.statusCounts = counts
+        self.pendingNeeds = needs
         self.states = states
         self.queue = queue
     }
@@ -133,10 +138,24 @@ public struct Scheduler: Sendable {
         }
     }
 
+    /// Pending trials of lrsweep's engine by the dataset they need (`status` names those no worker has).
+    private var pendingNeeds: [String: Int] = [:]
+
+    /// The dataset a worker must have to run `task`; nil when any worker can (an external trainer).
+    private static func need(of task: TrialTask) -> String? {
+        task.trainer == nil ? task.trial.parameters.dataset : nil
+    }
+
     /// The one place trial states change, so the counts stay right.
     private mutating func setState(_ id: String, _ new: TrialState) {
-        if let old = states.updateValue(new, forKey: id) { statusCounts[Self.status(of: old), default: 0] -= 1 }
+        let old = states.updateValue(new, forKey: id)
+        if let old { statusCounts[Self.status(of: old), default: 0] -= 1 }
         statusCounts[Self.status(of: new), default: 0] += 1
+        let wasPending = old.map { Self.status(of: $0) == .pending } ?? false
+        let isPending = Self.status(of: new) == .pending
+        if wasPending != isPending, let task = tasks[id], let dataset = Self.need(of: task) {
+            pendingNeeds[dataset, default: 0] += isPending ? 1 : -1
+        }
     }
 
     public var workerIDs: [String] { workers.keys.sorted() }
@@ -178,7 +197,8 @@ public struct Scheduler: Sendable {
         w.credits = max(0, min(w.credits + slots, w.hello.slots - w.leases.count))
         w.lastHeard = now
         workers[id] = w
-        return dispatch(now: now)
+        // Only this worker's credit changed: the others already got what they could run.
+        return dispatch(to: id, now: now)
     }
 
     /// Any message from a worker proves it alive. Returns false for a worker we do not know.
@@ -251,25 +271,36 @@ public struct Scheduler: Sendable {
     }
 
     private func canRun(_ task: TrialTask, on hello: Hello) -> Bool {
-        guard task.trainer == nil, let dataset = task.trial.parameters.dataset else { return true }
+        guard let dataset = Self.need(of: task) else { return true }
         return hello.datasets.contains(dataset)
     }
 
     /// Leases pending trials to workers with credit, oldest lost attempts first.
     private mutating func dispatch(now: Double) -> [SchedulerAction] {
         var actions: [SchedulerAction] = []
-        for id in workers.keys.sorted() {
-            while let w = workers[id], w.credits > 0, let trialID = nextPending(for: w.hello) {
-                guard case .pending(let attempts)? = states[trialID], let base = tasks[trialID] else { continue }
-                var task = base
-                task.attempt = attempts + 1
-                setState(trialID, .running(worker: id, attempt: task.attempt))
-                workers[id]?.credits -= 1
-                workers[id]?.leases.insert(trialID)
-                workers[id]?.lastSent = now
-                actions.append(.recordLease(trialID: trialID, attempt: task.attempt, worker: id))
-                actions.append(.send(worker: id, .trial(task)))
-            }
+        for id in workers.keys.sorted() { actions += dispatch(to: id, now: now) }
+        return actions
+    }
+
+    /// Leases pending trials to worker `id` while it has credit.
+    private mutating func dispatch(to id: String, now: Double) -> [SchedulerAction] {
+        guard let w = workers[id], w.credits > 0 else { return [] }
+        var actions: [SchedulerAction] = []
+        var credits = w.credits
+        var leased: [String] = []
+        while credits > 0, let trialID = nextPending(for: w.hello) {
+            guard case .pending(let attempts)? = states[trialID], var task = tasks[trialID] else { continue }
+            task.attempt = attempts + 1
+            setState(trialID, .running(worker: id, attempt: task.attempt))
+            credits -= 1
+            leased.append(trialID)
+            actions.append(.recordLease(trialID: trialID, attempt: task.attempt, worker: id))
+            actions.append(.send(worker: id, .trial(task)))
+        }
+        if !leased.isEmpty {
+            workers[id]?.credits = credits
+            workers[id]?.leases.formUnion(leased)
+            workers[id]?.lastSent = now
         }
         return actions
     }
@@ -320,14 +351,9 @@ public struct Scheduler: Sendable {
 
     /// Pending trials that no connected worker can run (for `status`), by the dataset they need.
     public func unrunnable() -> [String: Int] {
-        var missing: [String: Int] = [:]
         guard !workers.isEmpty else { return [:] }
-        for id in order {
-            guard case .pending? = states[id], let t = tasks[id] else { continue }
-            if !workers.values.contains(where: { canRun(t, on: $0.hello) }) {
-                missing[t.trial.parameters.dataset ?? "?", default: 0] += 1
-            }
+        return pendingNeeds.filter { dataset, count in
+            count > 0 && !workers.values.contains { $0.hello.datasets.contains(dataset) }
         }
-        return missing
     }
 }

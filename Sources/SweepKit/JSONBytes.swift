@@ -115,6 +115,24 @@ public struct JSONWriter {
     }
 }
 
+/// A key of a JSON object as ``JSONReader`` meets it: compare it with a literal in a `switch`
+/// (`case "trial":`) or take its ``string``.
+public struct JSONKey: CustomStringConvertible {
+    /// The key's UTF-8 (unescaped).
+    public let bytes: ArraySlice<UInt8>
+
+    public var string: String { String(decoding: bytes, as: UTF8.self) }
+    public var description: String { string }
+
+    public static func ~= (pattern: StaticString, key: JSONKey) -> Bool {
+        let count = pattern.utf8CodeUnitCount
+        guard key.bytes.count == count else { return false }
+        return key.bytes.withUnsafeBytes { k in memcmp(k.baseAddress!, pattern.utf8Start, count) == 0 }
+    }
+
+    public static func == (key: JSONKey, literal: StaticString) -> Bool { literal ~= key }
+}
+
 /// Why a JSON body could not be read, with the byte offset where reading stopped.
 public struct JSONReadError: Error, CustomStringConvertible {
     public let message: String
@@ -178,7 +196,7 @@ public struct JSONReader {
     }
 
     /// Reads an object, calling `member` with each key; `member` must read (or skip) the value.
-    public mutating func object(_ member: (String, inout JSONReader) throws -> Void) throws {
+    public mutating func object(_ member: (JSONKey, inout JSONReader) throws -> Void) throws {
         try expect(UInt8(ascii: "{"))
         depth += 1
         guard depth <= Self.maxDepth else { throw fail("nesting deeper than \(Self.maxDepth)") }
@@ -189,7 +207,7 @@ public struct JSONReader {
         }
         while true {
             guard peek() == UInt8(ascii: "\"") else { throw fail("expected a key") }
-            let key = try string()
+            let key = try self.key()
             try expect(UInt8(ascii: ":"))
             try member(key, &self)
             skipWhitespace()
@@ -220,6 +238,22 @@ public struct JSONReader {
             default: throw fail("expected ',' or ']'")
             }
         }
+    }
+
+    /// An object's key: its bytes as they stand when it has no escapes (the usual case, which then
+    /// costs no String), else the decoded string's.
+    private mutating func key() throws -> JSONKey {
+        let start = index + 1
+        var end = start
+        while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"),
+              bytes[end] >= 0x20, bytes[end] < 0x80 {
+            end += 1
+        }
+        if end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
+            index = end + 1
+            return JSONKey(bytes: bytes[start..<end])
+        }
+        return JSONKey(bytes: ArraySlice(try string().utf8))
     }
 
     public mutating func bool() throws -> Bool {

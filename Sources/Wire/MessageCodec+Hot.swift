@@ -8,9 +8,16 @@ import SweepKit
 /// The cache is bounded: a sweep has a handful of distinct values, and when something sends more,
 /// the cache starts over rather than growing.
 final class JSONCache<Value: Codable & Hashable & Sendable>: Sendable {
+    /// Bytes as a dictionary key, hashed in one call rather than a byte at a time.
+    private struct Bytes: Hashable {
+        let bytes: ArraySlice<UInt8>
+        func hash(into hasher: inout Hasher) { bytes.withUnsafeBytes { hasher.combine(bytes: $0) } }
+        static func == (a: Bytes, b: Bytes) -> Bool { a.bytes.elementsEqual(b.bytes) }
+    }
+
     private struct State {
         var encoded: [Value: [UInt8]] = [:]
-        var decoded: [ArraySlice<UInt8>: Value] = [:]
+        var decoded: [Bytes: Value] = [:]
     }
     private let state = Mutex(State())
     private let capacity: Int
@@ -32,7 +39,7 @@ final class JSONCache<Value: Codable & Hashable & Sendable>: Sendable {
 
     /// - Parameter field: the key these bytes were the value of, named in the error.
     func decode(_ bytes: ArraySlice<UInt8>, field: String) throws -> Value {
-        if let hit = state.withLock({ $0.decoded[bytes] }) { return hit }
+        if let hit = state.withLock({ $0.decoded[Bytes(bytes: bytes)] }) { return hit }
         let value: Value
         do {
             value = try JSONCoding.decoder().decode(Value.self, from: Data(bytes))
@@ -42,7 +49,7 @@ final class JSONCache<Value: Codable & Hashable & Sendable>: Sendable {
         state.withLock { s in
             if s.decoded.count >= capacity { s.decoded.removeAll() }
             // A copy, so the cache does not keep the whole message alive.
-            s.decoded[ArraySlice(Array(bytes))] = value
+            s.decoded[Bytes(bytes: ArraySlice(Array(bytes)))] = value
         }
         return value
     }
@@ -158,9 +165,9 @@ enum HotBodies {
             case "trial": trial = try readTrial(&r)
             case "attempt": attempt = try r.int()
             case "metric": metric = try r.string()
-            case "train": train = try trainCache.decode(r.skipValue(), field: key)
-            case "optimizerOptions": options = try optionsCache.decode(r.skipValue(), field: key)
-            case "trainer": if !r.null() { trainer = try trainerCache.decode(r.skipValue(), field: key) }
+            case "train": train = try trainCache.decode(r.skipValue(), field: "train")
+            case "optimizerOptions": options = try optionsCache.decode(r.skipValue(), field: "optimizerOptions")
+            case "trainer": if !r.null() { trainer = try trainerCache.decode(r.skipValue(), field: "trainer") }
             default: _ = try r.skipValue()
             }
         }
@@ -180,6 +187,7 @@ enum HotBodies {
                 var values: [String: ParamValue] = [:]
                 try r.object { name, r in
                     let value = try readParamValue(&r)
+                    let name = name.string
                     if values[name] == nil { values[name] = value }
                 }
                 parameters = values
@@ -265,6 +273,7 @@ enum HotBodies {
                 var m: [String: Double] = [:]
                 try r.object { name, r in
                     let v = try r.double()
+                    let name = name.string
                     if m[name] == nil { m[name] = v }
                 }
                 metrics = m
