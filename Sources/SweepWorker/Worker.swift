@@ -35,12 +35,17 @@ public struct WorkerOptions: Sendable {
     }
 }
 
-/// Messages produced by trial threads, waiting for the socket thread to send them.
+/// Messages produced by trial threads, waiting for the socket thread to send them, and the
+/// attempts this worker is running: one lock for both, so a finishing trial takes it once.
 ///
 /// Posting also writes a byte to a pipe that the socket thread polls next to its socket, so a
 /// result is sent the moment it exists rather than when the poll times out.
 final class Outbox: Sendable {
-    private let queue = Mutex<[Message]>([])
+    private struct State {
+        var queue: [Message] = []
+        var running: [String: TrialRef] = [:]
+    }
+    private let state = Mutex(State())
     private let signaled = Atomic<Bool>(false)
     /// Read end (polled by the socket thread) and write end of the wake-up pipe.
     let wakeFD: Int32
@@ -60,8 +65,26 @@ final class Outbox: Sendable {
         close(signalFD)
     }
 
+    /// Queues `m` for sending.
     func post(_ m: Message) {
-        queue.withLock { $0.append(m) }
+        state.withLock { $0.queue.append(m) }
+        wake()
+    }
+
+    /// A trial attempt ended: it is no longer running, and `m` (its result, if it is to be sent) goes out.
+    func finish(_ trialID: String, sending m: Message?) {
+        state.withLock { s in
+            s.running[trialID] = nil
+            if let m { s.queue.append(m) }
+        }
+        if m != nil { wake() }
+    }
+
+    func started(_ ref: TrialRef) { state.withLock { $0.running[ref.trialID] = ref } }
+    var running: [TrialRef] { state.withLock { Array($0.running.values) } }
+    var idle: Bool { state.withLock { $0.running.isEmpty } }
+
+    private func wake() {
         // One byte wakes the socket thread; while it has not drained yet, more bytes add nothing.
         if !signaled.exchange(true, ordering: .acquiringAndReleasing) {
             var byte: UInt8 = 1
@@ -74,17 +97,8 @@ final class Outbox: Sendable {
         signaled.store(false, ordering: .sequentiallyConsistent)
         var buffer = [UInt8](repeating: 0, count: 64)
         while read(wakeFD, &buffer, buffer.count) > 0 {}
-        return queue.withLock { q in defer { q = [] }; return q }
+        return state.withLock { s in defer { s.queue = [] }; return s.queue }
     }
-}
-
-/// The attempts this worker is running, shared between the socket thread and trial threads.
-final class RunningTrials: Sendable {
-    private let trials = Mutex<[String: TrialRef]>([:])
-    func insert(_ ref: TrialRef) { trials.withLock { $0[ref.trialID] = ref } }
-    func remove(_ id: String) { trials.withLock { _ = $0.removeValue(forKey: id) } }
-    var all: [TrialRef] { trials.withLock { Array($0.values) } }
-    var isEmpty: Bool { trials.withLock { $0.isEmpty } }
 }
 
 /// Long-lived trial threads, one per slot, so that starting a trial costs a queue push rather
@@ -147,7 +161,6 @@ public final class Worker {
     private let logger: Logger
     private let outbox = Outbox()
     private let stop = StopFlag()
-    private let running = RunningTrials()
     private let devices: DeviceSlots?
     private var slotThreads: SlotThreads?
 
@@ -219,7 +232,7 @@ public final class Worker {
             lastSent = Date()
         }
         func register() throws {
-            let held = running.all
+            let held = outbox.running
             try send(.hello(Hello(workerID: options.workerID, hostname: ProcessInfo.processInfo.hostName,
                                   pid: getpid(), cores: ProcessInfo.processInfo.activeProcessorCount,
                                   slots: options.slots, threads: options.threads, datasets: options.datasets,
@@ -229,7 +242,7 @@ public final class Worker {
         }
         try register()
         while true {
-            if stop.isSet && running.isEmpty {
+            if stop.isSet && outbox.idle {
                 try? send(.bye(reason: "worker stopping"))
                 return .stopped
             }
@@ -271,13 +284,12 @@ public final class Worker {
     /// Runs `task` on a slot thread; its progress and result go through the outbox.
     private func start(_ task: TrialTask) {
         let ref = TrialRef(trialID: task.trial.id, attempt: task.attempt)
-        running.insert(ref)
+        outbox.started(ref)
         logger.info("trial started", metadata: ["trial.id": "\(task.trial.id)", "trial.attempt": "\(task.attempt)",
                                                 "trial.parameters": "\(task.trial.parameters)"])
         let runner = self.runner
         let outbox = self.outbox
         let stop = self.stop
-        let running = self.running
         let devices = self.devices
         guard let threads = slotThreads else { return }
         threads.submit {
@@ -286,12 +298,9 @@ public final class Worker {
                 outbox.post(.progress(Progress(trialID: task.trial.id, attempt: task.attempt, points: points)))
             }, shouldStop: { stop.isSet })
             if let device { devices?.release(device) }
-            running.remove(task.trial.id)
             // A trial cut short because this worker is stopping is not a failure of the trial: the
             // worker's bye makes the coordinator hand it to another worker.
-            if !(stop.isSet && result.status == .failed) {
-                outbox.post(.result(result))
-            }
+            outbox.finish(task.trial.id, sending: stop.isSet && result.status == .failed ? nil : .result(result))
         }
     }
 }

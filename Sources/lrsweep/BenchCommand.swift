@@ -77,6 +77,9 @@ struct BenchDispatchCommand: ParsableCommand {
         let spec = SweepSpec(name: "bench-dispatch", metric: "val_loss",
                              grid: [GridAxis(key: "optimizer", values: [.string("noop")])],
                              seeds: Array(1...max(1, trials)), retries: 0)
+        // The baseline first, while nothing else of this run is on the machine: raw round trips
+        // with as many messages in flight as the workers hold trials.
+        let raw = try LoopbackBaseline.roundTripsPerSecond(count: max(20_000, trials), window: workers * slots)
         let dir = NSTemporaryDirectory() + "lrsweep-bench-\(getpid())"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -95,9 +98,6 @@ struct BenchDispatchCommand: ParsableCommand {
         let seconds = Date().timeIntervalSince(started ?? Date())
         let rate = Double(trials) / max(seconds, 1e-9)
         pool.waitForExit(seconds: 5)
-        // Each trial is two messages each way (trial, then result and ready); the baseline is raw
-        // round trips with the same number of messages in flight.
-        let raw = try LoopbackBaseline.roundTripsPerSecond(count: max(20_000, trials), window: workers * slots)
         if json {
             struct Line: Encodable {
                 var trials, workers: Int
