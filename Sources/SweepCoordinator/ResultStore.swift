@@ -59,6 +59,11 @@ public final class ResultStore: Sendable {
                     time REAL NOT NULL, kind TEXT NOT NULL, worker TEXT, trial_id TEXT, detail TEXT NOT NULL);
                 """)
         }
+        // Nothing queries trials by status (reports read them all in grid order), and keeping the
+        // index cost two index writes per trial on the coordinator's hottest path.
+        m.registerMigration("v2-drop-status-index") { db in
+            try db.execute(sql: "DROP INDEX IF EXISTS trials_status")
+        }
         return m
     }
 

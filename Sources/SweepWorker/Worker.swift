@@ -104,31 +104,76 @@ final class Outbox: Sendable {
 /// Long-lived trial threads, one per slot, so that starting a trial costs a queue push rather
 /// than a thread (a thread per trial made the kernel's clone and stack set-up the largest cost of
 /// short trials).
+///
+/// Waking a sleeping thread is the other cost, so threads hand the job of waking each other on: a
+/// submit wakes a thread only when none is already awake and on its way to the queue, and a thread
+/// that takes a job while more wait wakes the next. Long trials still start side by side, a wake-up
+/// apart; short ones are run by the threads that are already awake.
 final class SlotThreads: Sendable {
-    /// The queue the threads take from; `nil` tells one thread to exit.
-    private final class Queue: Sendable {
-        let jobs = Mutex<[(@Sendable () -> Void)?]>([])
-        let available = DispatchSemaphore(value: 0)
+    private struct State {
+        /// `nil` tells one thread to exit.
+        var jobs: [(@Sendable () -> Void)?] = []
+        var head = 0
+        var sleeping = 0
+        /// Threads woken and not yet at the queue.
+        var searching = 0
 
-        func push(_ items: [(@Sendable () -> Void)?]) {
-            jobs.withLock { $0.append(contentsOf: items) }
-            for _ in items { available.signal() }
+        mutating func pop() -> (@Sendable () -> Void)?? {
+            guard head < jobs.count else { return nil }
+            let job = jobs[head]
+            head += 1
+            if head == jobs.count {
+                jobs.removeAll(keepingCapacity: true)
+                head = 0
+            }
+            return .some(job)
         }
 
-        func pop() -> (@Sendable () -> Void)? {
-            available.wait()
-            return jobs.withLock { $0.removeFirst() }
+        var waiting: Bool { head < jobs.count }
+
+        /// Marks one sleeper as woken if nobody is already on the way; true if one must be signalled.
+        mutating func shouldWake() -> Bool {
+            guard waiting, searching == 0, sleeping > 0 else { return false }
+            sleeping -= 1
+            searching += 1
+            return true
         }
     }
 
-    private let queue = Queue()
+    private final class Shared: Sendable {
+        let state = Mutex(State())
+        let wake = DispatchSemaphore(value: 0)
+    }
+
+    private let shared = Shared()
     private let count: Int
 
     init(count: Int, stackSize: Int = 8 << 20) {
         self.count = count
         for i in 0..<count {
-            let thread = Thread { [queue] in
-                while let job = queue.pop() { job() }
+            let thread = Thread { [shared] in
+                var woken = false
+                while true {
+                    let (next, wakeNext): ((@Sendable () -> Void)??, Bool) = shared.state.withLock { s in
+                        if woken {
+                            s.searching -= 1
+                            woken = false
+                        }
+                        guard let job = s.pop() else {
+                            s.sleeping += 1
+                            return (nil, false)
+                        }
+                        return (job, s.shouldWake())
+                    }
+                    if wakeNext { shared.wake.signal() }
+                    switch next {
+                    case .some(.some(let job)): job()
+                    case .some(.none): return
+                    case .none:
+                        shared.wake.wait()
+                        woken = true
+                    }
+                }
             }
             thread.name = "lrsweep-slot-\(i)"
             thread.stackSize = stackSize
@@ -137,10 +182,18 @@ final class SlotThreads: Sendable {
     }
 
     /// Runs `job` on the next free thread (or when one frees up).
-    func submit(_ job: @escaping @Sendable () -> Void) { queue.push([job]) }
+    func submit(_ job: @escaping @Sendable () -> Void) { push([job]) }
 
     /// Lets every thread finish its current job and exit.
-    func shutdown() { queue.push(Array(repeating: nil, count: count)) }
+    func shutdown() { push(Array(repeating: nil, count: count)) }
+
+    private func push(_ items: [(@Sendable () -> Void)?]) {
+        let wake = shared.state.withLock { s in
+            s.jobs.append(contentsOf: items)
+            return s.shouldWake()
+        }
+        if wake { shared.wake.signal() }
+    }
 }
 
 /// A flag that trial threads poll.
