@@ -7,8 +7,11 @@ import Foundation
 /// `"inf"`, `"-inf"`); callers write keys in sorted order, as that convention does.
 public struct JSONWriter {
     public private(set) var bytes: [UInt8] = []
-    /// One entry per open object or array: whether a value has been written in it yet.
-    private var started: [Bool] = []
+    /// Open objects and arrays, and for each whether a value has been written in it yet: one bit
+    /// per level (no allocation for the usual shallow documents), an array past 64 levels.
+    private var depth = 0
+    private var startedBits: UInt64 = 0
+    private var deepStarted: [Bool] = []
 
     public init(capacity: Int = 256) {
         bytes.reserveCapacity(capacity)
@@ -17,23 +20,33 @@ public struct JSONWriter {
     public mutating func beginObject() {
         separate()
         bytes.append(UInt8(ascii: "{"))
-        started.append(false)
+        open()
     }
 
     public mutating func endObject() {
         bytes.append(UInt8(ascii: "}"))
-        started.removeLast()
+        close()
     }
 
     public mutating func beginArray() {
         separate()
         bytes.append(UInt8(ascii: "["))
-        started.append(false)
+        open()
     }
 
     public mutating func endArray() {
         bytes.append(UInt8(ascii: "]"))
-        started.removeLast()
+        close()
+    }
+
+    private mutating func open() {
+        if depth < 64 { startedBits &= ~(1 << UInt64(depth)) } else { deepStarted.append(false) }
+        depth += 1
+    }
+
+    private mutating func close() {
+        depth -= 1
+        if depth >= 64 { deepStarted.removeLast() }
     }
 
     /// Writes `"name":`; the value written next belongs to it.
@@ -91,12 +104,35 @@ public struct JSONWriter {
             pendingValue = false
             return
         }
-        guard !started.isEmpty else { return }
-        if started[started.count - 1] { bytes.append(UInt8(ascii: ",")) } else { started[started.count - 1] = true }
+        guard depth > 0 else { return }
+        let level = depth - 1
+        let started: Bool
+        if level < 64 {
+            started = startedBits & (1 << UInt64(level)) != 0
+            startedBits |= 1 << UInt64(level)
+        } else {
+            started = deepStarted[level - 64]
+            deepStarted[level - 64] = true
+        }
+        if started { bytes.append(UInt8(ascii: ",")) }
     }
 
     private mutating func writeString(_ s: String) {
         bytes.append(UInt8(ascii: "\""))
+        var s = s
+        // Most strings (ids, names, keys) need no escaping: copy them whole.
+        let copied = s.withUTF8 { utf8 -> Bool in
+            guard !utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else {
+                return false
+            }
+            bytes.append(contentsOf: utf8)
+            return true
+        }
+        if !copied { escape(s) }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    private mutating func escape(_ s: String) {
         for byte in s.utf8 {
             switch byte {
             case UInt8(ascii: "\""): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
@@ -111,7 +147,6 @@ public struct JSONWriter {
             default: bytes.append(byte)
             }
         }
-        bytes.append(UInt8(ascii: "\""))
     }
 }
 

@@ -299,10 +299,13 @@ public final class Worker {
                 try? send(.bye(reason: "worker stopping"))
                 return .stopped
             }
+            // Each result frees its slot: one `ready` after the batch returns them all.
+            var freed = 0
             for m in outbox.drain() {
                 try send(m)
-                if case .result = m, !stop.isSet { try send(.ready(slots: 1)) }
+                if case .result = m { freed += 1 }
             }
+            if freed > 0, !stop.isSet { try send(.ready(slots: freed)) }
             if try socket.pollIn(milliseconds: 100, orReadable: outbox.wakeFD) {
                 while let frames = try socket.receive(dontWait: true) {
                     lastHeard = Date()

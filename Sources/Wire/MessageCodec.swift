@@ -32,10 +32,26 @@ public enum MessageCodec {
 
     /// The three frames `[version, type, body]` of `message`.
     public static func encode(_ message: Message) -> [[UInt8]] {
-        [versionFrame, Array(message.type.utf8), body(of: message)]
+        [versionFrame, typeFrame(of: message), body(of: message)]
     }
 
     private static let versionFrame = Array(String(protocolVersion).utf8)
+
+    /// The type frames of the per-trial messages, made once rather than per message.
+    private static let readyFrame = Array("ready".utf8), trialFrame = Array("trial".utf8),
+                       progressFrame = Array("progress".utf8), resultFrame = Array("result".utf8),
+                       heartbeatFrame = Array("heartbeat".utf8)
+
+    private static func typeFrame(of message: Message) -> [UInt8] {
+        switch message {
+        case .ready: return readyFrame
+        case .trial: return trialFrame
+        case .progress: return progressFrame
+        case .result: return resultFrame
+        case .heartbeat: return heartbeatFrame
+        default: return Array(message.type.utf8)
+        }
+    }
 
     private static func body(of message: Message) -> [UInt8] {
         switch message {
