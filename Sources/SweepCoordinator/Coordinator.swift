@@ -130,6 +130,9 @@ public final class Coordinator {
         for id in scheduler.workerIDs {
             send(.bye(reason: "sweep \(spec.name) finished"), to: id)
         }
+        // The socket closes with linger 0; give these byes up to a second to reach the wire, or
+        // workers would only learn of the end by missing heartbeats.
+        try? socket.setOption(ZMQ_LINGER_OPTION, Int32(1000))
         try store.finish(now: Date().timeIntervalSince1970)
         let snap = snapshot()
         writeStatus(snap)

@@ -168,6 +168,15 @@ public final class ResultStore: Sendable {
         }
     }
 
+    /// From the first lease to the last result, as stored (seconds since 1970); nil before both exist.
+    public func activeSpan() throws -> (first: Double, last: Double)? {
+        try db.read { db in
+            let row = try Row.fetchOne(db, sql: "SELECT min(started) AS first, max(finished) AS last FROM trials")
+            guard let first: Double = row?["first"], let last: Double = row?["last"] else { return nil }
+            return (first, last)
+        }
+    }
+
     /// Marks the sweep finished.
     public func finish(now: Double) throws {
         try db.write { try $0.execute(sql: "UPDATE sweep SET finished = ?", arguments: [now]) }

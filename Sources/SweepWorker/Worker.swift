@@ -94,7 +94,9 @@ final class Outbox: Sendable {
 
     func drain() -> [Message] {
         // Clear the flag before taking the queue: a message posted after the take writes a new byte.
-        signaled.store(false, ordering: .sequentiallyConsistent)
+        // Not set: nothing was posted since the last drain (a post sets it after queueing), and
+        // the pipe is empty; the socket thread then makes no system call here.
+        guard signaled.exchange(false, ordering: .sequentiallyConsistent) else { return [] }
         var buffer = [UInt8](repeating: 0, count: 64)
         while read(wakeFD, &buffer, buffer.count) > 0 {}
         return state.withLock { s in defer { s.queue = [] }; return s.queue }

@@ -27,6 +27,9 @@ public enum LoopbackBaseline {
                     echoed += 1
                 }
             }
+            // Sockets here close with linger 0: without a linger the last replies, still queued
+            // for the wire, would be dropped with the socket and the dealer would wait in vain.
+            _ = try? router.setOption(ZMQ_LINGER_OPTION, Int32(1000))
             router.close()
         }
         echo.start()

@@ -89,13 +89,14 @@ struct BenchDispatchCommand: ParsableCommand {
         let pool = try WorkerPool(count: workers, endpoint: coordinator.endpoint, threads: 1, logDir: "\(dir)/logs",
                                   extraArguments: ["--noop", "--slots", String(slots)])
         defer { pool.terminate() }
-        var started: Date?
         try coordinator.run { snap in
-            if started == nil && !snap.workers.isEmpty { started = Date() }
             // After the last trial the workers leave on the coordinator's bye: only an early exit is a failure.
             if pool.allExited && !snap.finished { throw RuntimeFailure("bench workers exited; see \(dir)/logs") }
         }
-        let seconds = Date().timeIntervalSince(started ?? Date())
+        // Timed by the store itself: from the first lease it recorded to the last result, so worker
+        // start-up and shutdown are not counted, and nothing before the first commit is.
+        guard let span = try store.activeSpan() else { throw RuntimeFailure("the bench sweep recorded no trials") }
+        let seconds = span.last - span.first
         let rate = Double(trials) / max(seconds, 1e-9)
         pool.waitForExit(seconds: 5)
         if json {
