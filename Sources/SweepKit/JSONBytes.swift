@@ -187,8 +187,13 @@ public struct JSONReader {
     /// Nesting deeper than this is refused rather than risking the stack on hostile input.
     public static let maxDepth = 64
 
-    public init(_ bytes: [UInt8]) {
+    /// Read what other programs print, as well as strict JSON: Python's bare `NaN`, `Infinity` and
+    /// `-Infinity` are numbers, and a lone surrogate escape is U+FFFD rather than an error.
+    public let lenient: Bool
+
+    public init(_ bytes: [UInt8], lenient: Bool = false) {
         self.bytes = bytes
+        self.lenient = lenient
     }
 
     public func fail(_ message: String) -> JSONReadError { JSONReadError(message: message, offset: index) }
@@ -331,13 +336,16 @@ public struct JSONReader {
             case UInt8(ascii: "u"):
                 var scalar = try hex4()
                 if (0xD800..<0xDC00).contains(scalar) {
-                    guard bytes[index...].starts(with: "\\u".utf8) else { throw fail("unpaired surrogate") }
-                    index += 2
-                    let low = try hex4()
-                    guard (0xDC00..<0xE000).contains(low) else { throw fail("unpaired surrogate") }
-                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                    if bytes[index...].starts(with: "\\u".utf8) {
+                        index += 2
+                        let low = try hex4()
+                        scalar = (0xDC00..<0xE000).contains(low) ? 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                            : 0xDC00  // not a pair: left invalid, below
+                    }
                 }
-                guard let u = Unicode.Scalar(scalar) else { throw fail("invalid \\u escape") }
+                guard let u = Unicode.Scalar(scalar) ?? (lenient ? Unicode.Scalar(0xFFFD) : nil) else {
+                    throw fail("unpaired surrogate or invalid \\u escape")
+                }
                 out.append(contentsOf: String(Character(u)).utf8)
             default: throw fail("invalid escape")
             }
@@ -407,6 +415,13 @@ public struct JSONReader {
     /// (`1`, `1.0` and `1e2` all are, as Foundation's decoder reads them).
     public mutating func number() throws -> (double: Double, int: Int?) {
         skipWhitespace()
+        if lenient {
+            for (word, value) in [("NaN", Double.nan), ("Infinity", .infinity), ("-Infinity", -.infinity)]
+            where bytes[index...].starts(with: word.utf8) {
+                index += word.utf8.count
+                return (value, nil)
+            }
+        }
         let start = index
         if current == UInt8(ascii: "-") { index += 1 }
         guard let first = current, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first) else {

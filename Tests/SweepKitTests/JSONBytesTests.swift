@@ -69,4 +69,22 @@ struct JSONBytesTests {
             }
         }
     }
+
+    @Test("lenient mode reads Python's bare NaN and Infinity and replaces lone surrogates; strict mode refuses both")
+    func lenient() throws {
+        for (text, expected) in [("NaN", Double.nan), ("Infinity", .infinity), ("-Infinity", -.infinity)] {
+            var strict = JSONReader(Array(text.utf8))
+            #expect(throws: JSONReadError.self) { _ = try strict.number() }
+            var loose = JSONReader(Array(text.utf8), lenient: true)
+            let n = try loose.number().double
+            #expect(n == expected || (n.isNaN && expected.isNaN))
+            try loose.end()
+        }
+        for text in [#""a\ud800b""#, #""a\udc00b""#, #""a\ud800\u0041b""#] {
+            var strict = JSONReader(Array(text.utf8))
+            #expect(throws: JSONReadError.self, "\(text)") { _ = try strict.string() }
+            var loose = JSONReader(Array(text.utf8), lenient: true)
+            #expect(try loose.string() == "a\u{FFFD}b", "\(text)")
+        }
+    }
 }
