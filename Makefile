@@ -11,7 +11,7 @@ BUILD_FLAGS := -c release $(CPU_FLAGS)
 TEST_FLAGS := $(BUILD_FLAGS) -Xswiftc -enable-testing
 BIN := .build/release/lrsweep
 
-.PHONY: setup build demo test bench clean
+.PHONY: setup build demo test test-stress bench clean
 
 setup:
 	@bash scripts/setup.sh
@@ -26,6 +26,13 @@ demo: build
 test: setup
 	$(SWIFT) test $(TEST_FLAGS)
 	bash cluster/netns-test.sh $(BIN)
+
+# `make test-stress N=5`: the built suite N times in a row beside a process that burns one core; prints
+# every failure. Run it before you stop whenever you touch tests that involve processes or time.
+N ?= 5
+test-stress: setup
+	$(SWIFT) build $(TEST_FLAGS) --build-tests
+	bash scripts/test-stress.sh $(N) $(TEST_FLAGS)
 
 bench: build
 	$(BIN) bench train --model logreg --batch-size 128 --threads 2 --steps 200

@@ -186,6 +186,11 @@ final class SlotThreads: Sendable {
     /// Runs `job` on the next free thread (or when one frees up).
     func submit(_ job: @escaping @Sendable () -> Void) { push([job]) }
 
+    /// Threads asleep with nothing to do (tests wait for this instead of sleeping).
+    var sleepingCount: Int { shared.state.withLock { $0.sleeping } }
+    /// Jobs submitted and not yet taken by a thread.
+    var queuedCount: Int { shared.state.withLock { $0.jobs.count - $0.head } }
+
     /// Lets every thread finish its current job and exit.
     func shutdown() { push(Array(repeating: nil, count: count)) }
 

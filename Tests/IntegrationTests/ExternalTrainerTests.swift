@@ -112,7 +112,7 @@ struct ExternalTrainerTests {
               command: [/bin/sh, -c, "if [ \\"$0\\" = good ]; then echo '{\\"final\\": true, \\"val_loss\\": 0.5}';
                         else echo 'trained, I think'; fi", "{optimizer}"]
             """.write(toFile: spec, atomically: true, encoding: .utf8)
-        let run = try CLI.run(["run", spec, "--workers", "1", "--out", "\(dir)/out"], cwd: dir, timeout: 60)
+        let run = try CLI.run(["run", spec, "--workers", "1", "--out", "\(dir)/out"], cwd: dir, timeout: 240)
         let store = try Store("\(dir)/out/results.sqlite")
         #expect(try store.strings("SELECT optimizer || ' ' || status FROM trials ORDER BY optimizer")
                 == ["forgetful failed", "good done"], "stderr: \(run.stderr)")

@@ -10,18 +10,20 @@ struct StatusTests {
 
     @Test("status --connect shows workers and their trials; status DIR shows the final counts")
     func liveAndAfter() throws {
-        let cluster = try Cluster(spec: slowSpec(name: "status", trials: 3))
+        let cluster = try Cluster { $0.spec(name: "status", trials: 3) }
         try cluster.startCoordinator()
         try cluster.startWorker("a")
-        _ = try #require(try cluster.workerHoldingATrial(timeout: 60))
+        let held = try #require(cluster.heldTrial(cluster.gate))
         let live = try CLI.run(["status", "--connect", cluster.endpoint, "--json"])
         #expect(live.status == 0, "\(live.stderr)")
         let doc = try json(live.stdout)
         let workers = try #require(doc["workers"] as? [[String: Any]])
         #expect(workers.map { $0["id"] as? String } == ["a"])
-        #expect((workers.first?["trials"] as? [String])?.count == 1)
+        #expect((workers.first?["trials"] as? [String]) == [held.id])
         let trials = try #require(doc["trials"] as? [String: Int])
         #expect(trials.values.reduce(0, +) == 3)
+        #expect(trials["running"] == 1 && trials["pending"] == 2)
+        cluster.gate.openAll()
         #expect(try #require(cluster.coordinator).wait(timeout: 240) == 0)
         let after = try CLI.run(["status", "\(cluster.dir)/out", "--json"])
         #expect(after.status == 0)
@@ -32,13 +34,18 @@ struct StatusTests {
 
     @Test("trials that need a dataset no worker has wait, and status says why")
     func missingDataset() throws {
-        let spec = slowSpec(name: "nocifar", trials: 1).replacingOccurrences(of: "fashion-mnist", with: "cifar10")
-            .replacingOccurrences(of: "model: mlp-256-256", with: "model: logreg")
-        let cluster = try Cluster(spec: spec)
+        let cluster = try Cluster { _ in
+            """
+            name: nocifar
+            grid: {optimizer: sgd, lr: 0.05, dataset: cifar10, model: logreg}
+            seeds: [1]
+            train: {batch_size: 128, steps: 10}
+            """
+        }
         try cluster.startCoordinator()
         try cluster.startWorker("a")
         var reason = ""
-        #expect(try CLI.waitUntil(timeout: 30) {
+        #expect(try CLI.waitUntil(timeout: 120) {
             let out = try CLI.run(["status", "--connect", cluster.endpoint, "--json"])
             reason = (try? json(out.stdout)["waiting_reason"] as? String) ?? ""
             return reason.contains("cifar10")

@@ -48,12 +48,17 @@ struct DeviceSlotsTests {
         let f = try TrainerFixture()
         let locks = f.dir + "/locks"
         try FileManager.default.createDirectory(atPath: locks, withIntermediateDirectories: true)
-        // mkdir is atomic: it fails if another trial holds the same device right now.
+        let started = f.dir + "/started"
+        try FileManager.default.createDirectory(atPath: started, withIntermediateDirectories: true)
+        // mkdir is atomic: it fails if another trial holds the same device right now. The first two
+        // trials wait for each other, so both devices are certainly in use at once.
         let script = try f.shell("""
             dev="$CUDA_VISIBLE_DEVICES"
             printf '%s' "$dev" > "$LRSWEEP_OUT_DIR/device"
             if mkdir "\(locks)/$dev" 2>/dev/null; then clash=0; else clash=1; fi
-            sleep 0.4
+            touch "\(started)/$LRSWEEP_TRIAL_ID"
+            while [ "$(ls "\(started)" | wc -l)" -lt 2 ]; do sleep 0.02; done
+            sleep 0.2
             [ "$clash" = 0 ] && rmdir "\(locks)/$dev"
             echo "{\\"final\\": true, \\"val_loss\\": 1, \\"clash\\": $clash}"
             """)
@@ -83,7 +88,7 @@ struct DeviceSlotsTests {
         var peer: [UInt8] = []
         var sent = false
         var lastHeartbeat = Date.distantPast
-        let deadline = Date().addingTimeInterval(30)
+        let deadline = Date().addingTimeInterval(120)  // a guard against a hang only
         while results.count < tasks.count && Date() < deadline {
             if Date().timeIntervalSince(lastHeartbeat) > 0.3, !peer.isEmpty {
                 _ = try router.send([peer] + MessageCodec.encode(.heartbeat))
@@ -106,7 +111,7 @@ struct DeviceSlotsTests {
             }
         }
         _ = try router.send([peer] + MessageCodec.encode(.bye(reason: "done")))
-        #expect(waitUntil(timeout: 10) { finished.withLock { $0 } == true })
+        #expect(waitUntil(timeout: 60) { finished.withLock { $0 } == true })
 
         #expect(hello?.slots == 2)
         #expect(firstReady == 2, "one slot per device up front")

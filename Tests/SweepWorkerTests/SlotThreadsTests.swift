@@ -16,7 +16,7 @@ struct SlotThreadsTests {
     func longJobsRunSideBySide() {
         let threads = SlotThreads(count: 4)
         defer { threads.shutdown() }
-        usleep(100_000)  // every thread asleep: the jobs must wake them
+        #expect(waitUntil(timeout: 30) { threads.sleepingCount == 4 })  // every thread asleep: the jobs must wake them
         let started = Counter()
         let allStarted = DispatchSemaphore(value: 0)
         let release = DispatchSemaphore(value: 0)
@@ -24,10 +24,10 @@ struct SlotThreadsTests {
             threads.submit {
                 if started.value.withLock({ $0 += 1; return $0 }) == 4 { allStarted.signal() }
                 // Hold the thread until every job has started: only four threads at once get past here.
-                _ = release.wait(timeout: .now() + 10)
+                _ = release.wait(timeout: .now() + 60)
             }
         }
-        #expect(allStarted.wait(timeout: .now() + 10) == .success, "the four jobs did not all start together")
+        #expect(allStarted.wait(timeout: .now() + 60) == .success, "the four jobs did not all start together")
         for _ in 0..<4 { release.signal() }
     }
 
@@ -35,7 +35,7 @@ struct SlotThreadsTests {
     func fifthJobWaits() {
         let threads = SlotThreads(count: 2)
         defer { threads.shutdown() }
-        usleep(100_000)
+        #expect(waitUntil(timeout: 30) { threads.sleepingCount == 2 })
         let started = Counter()
         let release = DispatchSemaphore(value: 0)
         let thirdRan = DispatchSemaphore(value: 0)
@@ -45,13 +45,16 @@ struct SlotThreadsTests {
                 if i == 2 {
                     thirdRan.signal()
                 } else {
-                    _ = release.wait(timeout: .now() + 10)
+                    _ = release.wait(timeout: .now() + 60)
                 }
             }
         }
-        #expect(thirdRan.wait(timeout: .now() + 0.3) == .timedOut, "a third job ran while both threads were busy")
+        // Both threads are held inside the first two jobs: the third stays queued, not run.
+        #expect(waitUntil(timeout: 30) { started.value.withLock { $0 } == 2 })
+        #expect(threads.queuedCount == 1 && threads.sleepingCount == 0)
+        #expect(thirdRan.wait(timeout: .now()) == .timedOut, "a third job ran while both threads were busy")
         release.signal()
-        #expect(thirdRan.wait(timeout: .now() + 10) == .success)
+        #expect(thirdRan.wait(timeout: .now() + 60) == .success)
         release.signal()
     }
 
@@ -72,7 +75,7 @@ struct SlotThreadsTests {
             }
             if burst % 7 == 0 { usleep(200) }  // let threads fall asleep between some bursts
         }
-        #expect(done.wait(timeout: .now() + 20) == .success)
+        #expect(done.wait(timeout: .now() + 120) == .success)
         let seen = counter.seen.withLock { $0 }
         #expect(seen.count == total)
         #expect(seen.values.allSatisfy { $0 == 1 })
