@@ -16,62 +16,70 @@ public struct CoordinatorSnapshot: Sendable, Codable {
     public var updated: Double
     /// True in the last snapshot, written when every trial has ended.
     public var finished: Bool
+    /// No new trials start until `lrsweep control … resume`.
+    public var paused: Bool = false
+    /// The sweep ends once its running trials have (`stop`, or `cancel` without ids).
+    public var stopping: Bool = false
+    /// Where workers and `lrsweep status|control` reach this coordinator.
+    public var endpoint: String?
+    /// True in the last snapshot of a run that ended because it was stopped, not complete.
+    public var stopped: Bool = false
 }
 
-/// The coordinator: binds a ROUTER socket, runs the ``Scheduler`` and writes the ``ResultStore``.
+/// The coordinator: runs the ``Scheduler`` over a ``CoordinatorTransport`` and writes the ``ResultStore``.
 ///
-/// All socket work happens on the thread that calls ``run(onProgress:)``: the socket is confined
-/// to it (libzmq sockets are not thread-safe). The logic lives in the scheduler; this type only
-/// moves bytes, time and rows.
+/// All network work happens on the thread that calls ``run(onProgress:)`` (or ``step(timeout:)``):
+/// the transport is confined to it. The logic lives in the scheduler; this type only moves
+/// messages, time and rows. Time comes from `clock` (seconds, monotonic), so tests drive it with a
+/// manual clock over an in-memory transport.
 public final class Coordinator {
     public let spec: SweepSpec
     public let store: ResultStore
     private let logger: Logger
-    private var scheduler: Scheduler
-    private let context: ZMQContext
-    private let socket: ZMQSocket
-    private let zap: ZAPHandler?
-    public private(set) var endpoint: String = ""
-    private var identities: [String: [UInt8]] = [:]
+    public private(set) var scheduler: Scheduler
+    private let transport: CoordinatorTransport
+    /// Whether peers are authenticated (CURVE): then any peer may steer the sweep, else only local ones.
+    private let authenticated: Bool
+    private let clock: @Sendable () -> Double
+    public var endpoint: String { transport.endpoint }
     private var droppedMessages = 0
     private var lastDropLog = -Double.infinity
-    private let start = Date()
     private var finishedAtStart = 0
+    private var lastTick = -Double.infinity
     /// Where to keep a live status snapshot (`DIR/status.json`), written about once a second.
     public var statusPath: String?
-    private var lastStatusWrite = 0.0
+    private var lastStatusWrite = -Double.infinity
 
-    /// Opens the store, loads what it already holds of this sweep and binds `bind`.
+    /// Opens the store, loads what it already holds of this sweep and binds `bind` over ZeroMQ.
     /// - Parameter keys: with a key folder, the socket is a CURVE server and only workers whose
     ///   public keys are in `allowed_workers` get in (a ``ZAPHandler`` checks each connection).
-    public init(spec: SweepSpec, store: ResultStore, bind: String, config: SchedulerConfig? = nil,
-                keys: KeyFolder? = nil, logger: Logger) throws {
+    public convenience init(spec: SweepSpec, store: ResultStore, bind: String, config: SchedulerConfig? = nil,
+                            keys: KeyFolder? = nil, logger: Logger) throws {
+        let curve = try keys.map { folder -> (secretKey: String, allowed: Set<String>) in
+            let (secret, allowed) = try folder.coordinatorKeys()
+            return (secret, allowed)
+        }
+        let transport = try ZMQRouterTransport(bind: bind, curve: curve, logger: logger)
+        try self.init(spec: spec, store: store, transport: transport, authenticated: curve != nil, config: config,
+                      logger: logger)
+    }
+
+    /// - Parameters:
+    ///   - authenticated: the transport admits only known peers (CURVE with an allow-list).
+    ///   - clock: seconds on a monotonic clock; the real one by default.
+    public init(spec: SweepSpec, store: ResultStore, transport: CoordinatorTransport, authenticated: Bool = false,
+                config: SchedulerConfig? = nil, clock: (@Sendable () -> Double)? = nil, logger: Logger) throws {
         self.spec = spec
         self.store = store
         self.logger = logger
+        self.transport = transport
+        self.authenticated = authenticated
+        self.clock = clock ?? monotonicSeconds()
         let trials = spec.trials()
         try store.prepare(spec: spec, trials: trials, now: Date().timeIntervalSince1970)
-        let resumed = try store.loadStates()
-        scheduler = Scheduler(tasks: trials.lazy.map { spec.task(for: $0, attempt: 0) }, config: config ?? SchedulerConfig(retries: spec.retries),
-                              resumed: resumed)
-        context = try ZMQContext()
-        if let keys {
-            let (secret, allowed) = try keys.coordinatorKeys()
-            // The handler must be bound before the socket accepts connections (the libzmq 4.3 trap).
-            zap = try ZAPHandler(context: context, allowed: allowed, logger: logger)
-            socket = try ZMQSocket(context: context, type: .router)
-            try socket.makeCurveServer(secretKey: secret)
-        } else {
-            zap = nil
-            socket = try ZMQSocket(context: context, type: .router)
-        }
-        // Report unroutable sends (a worker that vanished) instead of dropping them silently, and
-        // let a worker that reconnects under the same id take over its old connection.
-        try socket.setOption(ZMQ_ROUTER_MANDATORY_OPTION, Int32(1))
-        try socket.setOption(ZMQ_ROUTER_HANDOVER_OPTION, Int32(1))
-        try socket.setOption(ZMQ_MAXMSGSIZE_OPTION, Int64(MessageCodec.maxBodyBytes + 4096))
-        try socket.bind(bind)
-        endpoint = try socket.lastEndpoint()
+        scheduler = Scheduler(tasks: trials.lazy.map { spec.task(for: $0, attempt: 0) },
+                              config: config ?? SchedulerConfig(retries: spec.retries),
+                              resumed: try store.loadStates(), handedBack: try store.loadHandBacks())
         let done = scheduler.finishedCount
         finishedAtStart = done
         if done > 0 {
@@ -79,22 +87,25 @@ public final class Coordinator {
         }
     }
 
-    private var now: Double { Date().timeIntervalSince(start) }
+    private var now: Double { clock() }
+    private lazy var start = now
 
     /// - Parameter detailed: include why trials wait (a pass over every pending trial); the progress
     ///   bar, redrawn ten times a second, does without.
     public func snapshot(detailed: Bool = true) -> CoordinatorSnapshot {
-        let t = now
+        let t = now - start
         let counts = scheduler.counts()
         let finishedHere = scheduler.finishedCount - finishedAtStart
         let remaining = spec.trialCount - scheduler.finishedCount
         let eta = finishedHere > 0 ? Double(remaining) * t / Double(finishedHere) : nil
-        return CoordinatorSnapshot(counts: counts, total: spec.trialCount, workers: scheduler.workerSummaries(now: t),
+        return CoordinatorSnapshot(counts: counts, total: spec.trialCount, workers: scheduler.workerSummaries(now: now),
                                    elapsed: t, waitingReason: detailed ? scheduler.waitingReason() : nil, etaSeconds: eta,
-                                   updated: Date().timeIntervalSince1970, finished: scheduler.isComplete)
+                                   updated: Date().timeIntervalSince1970, finished: scheduler.isComplete,
+                                   paused: scheduler.paused, stopping: scheduler.stopping, endpoint: endpoint,
+                                   stopped: scheduler.isDone && !scheduler.isComplete)
     }
 
-    /// Writes the snapshot to `path` (atomically) for `lrsweep status DIR`.
+    /// Writes the snapshot to `path` (atomically) for `lrsweep status DIR` and `lrsweep control DIR`.
     private func writeStatus(_ snap: CoordinatorSnapshot) {
         guard let path = statusPath else { return }
         if let data = try? JSONCoding.encoder().encode(snap) {
@@ -102,45 +113,55 @@ public final class Coordinator {
         }
     }
 
-    /// Serves workers until every trial has ended, then says `bye` to them.
+    /// True once nothing more will happen in this run (every trial ended, or stopped).
+    public var isDone: Bool { scheduler.isDone }
+
+    /// Serves workers until every trial has ended (or the sweep is stopped), then says `bye` to them.
     /// - Parameter onProgress: called about ten times a second from this thread.
     public func run(onProgress: (CoordinatorSnapshot) throws -> Void = { _ in }) throws {
-        var lastTick = -1.0
-        while !scheduler.isComplete {
-            var actions: [SchedulerAction] = []
-            if try socket.pollIn(milliseconds: 50) {
-                var budget = 4096
-                while budget > 0, let frames = try socket.receive(dontWait: true) {
-                    budget -= 1
-                    actions += handle(frames)
-                }
-            }
-            let t = now
-            if t - lastTick >= 0.1 {
-                lastTick = t
-                actions += scheduler.tick(now: t)
-                if t - lastStatusWrite >= 1 {
-                    lastStatusWrite = t
-                    writeStatus(snapshot())
-                }
-                try onProgress(snapshot(detailed: false))
-            }
-            try perform(actions)
+        _ = start
+        writeStatus(snapshot())
+        while !scheduler.isDone {
+            if try step(timeout: 0.05) { try onProgress(snapshot(detailed: false)) }
         }
-        for id in scheduler.workerIDs {
-            send(.bye(reason: "sweep \(spec.name) finished"), to: id)
-        }
-        // The socket closes with linger 0; give these byes up to a second to reach the wire, or
-        // workers would only learn of the end by missing heartbeats.
-        try? socket.setOption(ZMQ_LINGER_OPTION, Int32(1000))
-        try store.finish(now: Date().timeIntervalSince1970)
-        let snap = snapshot()
-        writeStatus(snap)
-        try onProgress(snap)
+        try finish()
+        try onProgress(snapshot())
     }
 
-    deinit {
-        zap?.stop()
+    /// One turn of the loop: what arrived within `timeout` seconds, then the timer (every 0.1 s).
+    /// - Returns: true if the timer ran (the moment for a progress update).
+    @discardableResult
+    public func step(timeout: Double) throws -> Bool {
+        var actions: [SchedulerAction] = []
+        for inbound in try transport.receive(timeout: timeout, limit: 4096) {
+            actions += handle(inbound)
+        }
+        let t = now
+        var ticked = false
+        if t - lastTick >= 0.1 {
+            lastTick = t
+            ticked = true
+            actions += scheduler.tick(now: t)
+            if t - lastStatusWrite >= 1 {
+                lastStatusWrite = t
+                writeStatus(snapshot())
+            }
+        }
+        try perform(actions)
+        return ticked
+    }
+
+    /// Says `bye` to every worker, closes the endpoint and records the end of the sweep (a stopped
+    /// sweep is not finished: running its spec again continues it).
+    public func finish() throws {
+        for id in scheduler.workerIDs {
+            transport.send(.bye(reason: "sweep \(spec.name) \(scheduler.isComplete ? "finished" : "stopped")"), to: id)
+        }
+        // Give these byes up to a second to reach the wire, or workers would only learn of the end
+        // by missing heartbeats.
+        transport.close(linger: 1)
+        if scheduler.isComplete { try store.finish(now: Date().timeIntervalSince1970) }
+        writeStatus(snapshot())
     }
 
     private func perform(_ actions: [SchedulerAction]) throws {
@@ -148,53 +169,50 @@ public final class Coordinator {
         // Durable first, then acknowledged.
         try store.apply(actions, now: Date().timeIntervalSince1970)
         for case .send(let worker, let message) in actions {
-            send(message, to: worker)
+            transport.send(message, to: worker)
         }
     }
 
-    private func send(_ message: Message, to worker: String) {
-        guard let identity = identities[worker] else { return }
-        do {
-            if try !socket.send([identity] + MessageCodec.encode(message), dontWait: true) {
-                logger.debug("worker unreachable", metadata: ["worker.id": "\(worker)", "message.type": "\(message.type)"])
-            }
-        } catch {
-            logger.warning("send failed", metadata: ["worker.id": "\(worker)", "error": "\(error)"])
-        }
-    }
-
-    private func handle(_ frames: [[UInt8]]) -> [SchedulerAction] {
-        guard let identity = frames.first else { return [] }
-        let worker = Self.name(of: identity)
+    private func handle(_ inbound: Inbound) -> [SchedulerAction] {
+        let worker = inbound.peer
         let message: Message
-        do {
-            message = try MessageCodec.decode(Array(frames.dropFirst()))
-        } catch {
+        switch inbound.message {
+        case .success(let m): message = m
+        case .failure(let error):
             drop(worker: worker, error)
-            if case WireError.badVersion(let v) = error {
-                identities[worker] = identity
-                send(.reject(reason: "protocol version \(v) is not \(protocolVersion): upgrade lrsweep"), to: worker)
+            if case .badVersion(let v) = error {
+                transport.send(.reject(.protocolVersion(Int(v) ?? -1)), to: worker)
             }
             return []
         }
         let t = now
-        if case .statusRequest = message {
-            identities[worker] = identity
+        switch message {
+        case .statusRequest:
             if let data = try? JSONCoding.encoder().encode(snapshot()) {
-                send(.statusReply(json: String(decoding: data, as: UTF8.self)), to: worker)
+                transport.send(.statusReply(json: String(decoding: data, as: UTF8.self)), to: worker)
             }
-            identities[worker] = nil
             return []
-        }
-        if case .hello(let hello) = message {
-            identities[worker] = identity
+        case .control(let request):
+            guard authenticated || inbound.isLocal else {
+                logger.warning("refused a control request from another host", metadata: ["peer": "\(worker)"])
+                transport.send(.reject(.notAllowed("control of a sweep without --keys is allowed from this machine "
+                    + "only; give the coordinator --keys DIR and the control client the same keys")), to: worker)
+                return []
+            }
+            let (reply, actions) = scheduler.control(request, now: t)
+            // `status DIR` shows the new course as soon as the client hears of it.
+            writeStatus(snapshot())
+            logger.info("control", metadata: ["control.action": "\(request.action.rawValue)", "control.ok": "\(reply.ok)",
+                                              "control.message": "\(reply.message)"])
+            return actions + [.send(worker: worker, .controlReply(reply))]
+        case .hello(let hello):
             return scheduler.workerHello(worker, hello, now: t)
+        default: break
         }
         guard scheduler.heard(worker, now: t) else {
             // A worker we do not know (we restarted, or its lease expired): ask it to register again.
-            if identities[worker] == nil { identities[worker] = identity }
             if case .bye = message { return [] }
-            return [.send(worker: worker, .reject(reason: "unknown worker: send hello"))]
+            return [.send(worker: worker, .reject(.unknownWorker))]
         }
         switch message {
         case .ready(let slots): return scheduler.workerReady(worker, slots: slots, now: t)
@@ -202,7 +220,7 @@ public final class Coordinator {
         case .result(let r): return scheduler.result(worker, r, now: t)
         case .bye: return scheduler.workerBye(worker, now: t)
         case .heartbeat: return []
-        case .hello, .trial, .reject, .statusRequest, .statusReply:
+        case .hello, .trial, .reject, .statusRequest, .statusReply, .stop, .control, .controlReply:
             drop(worker: worker, WireError.unknownType("\(message.type) from a worker"))
             return []
         }
@@ -216,14 +234,6 @@ public final class Coordinator {
             logger.warning("dropped malformed message", metadata: [
                 "worker.id": "\(worker)", "error": "\(error)", "dropped.total": "\(droppedMessages)"])
         }
-    }
-
-    /// A printable name for a ROUTER identity: the worker's own id when it set one, else hex.
-    static func name(of identity: [UInt8]) -> String {
-        if !identity.isEmpty, identity.allSatisfy({ (0x21...0x7e).contains($0) }) {
-            return String(decoding: identity, as: UTF8.self)
-        }
-        return "peer-" + identity.map { String(format: "%02x", $0) }.joined()
     }
 
     /// Messages dropped as malformed so far.

@@ -117,6 +117,19 @@ public final class ResultStore: Sendable {
         }
     }
 
+    /// Attempts that workers handed back, by trial (they do not count against the trial's retries).
+    public func loadHandBacks() throws -> [String: Int] {
+        try db.read { db in
+            var counts: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT trial_id, COUNT(*) AS n FROM events WHERE kind = 'handback' GROUP BY trial_id
+                """) {
+                counts[row["trial_id"]] = row["n"]
+            }
+            return counts
+        }
+    }
+
     /// Writes a batch of scheduler actions in one transaction.
     public func apply(_ actions: [SchedulerAction], now: Double) throws {
         guard actions.contains(where: { if case .send = $0 { return false } else { return true } }) else { return }
@@ -159,6 +172,25 @@ public final class ResultStore: Sendable {
                     try db.cachedStatement(sql: """
                         INSERT INTO events(time, kind, worker, trial_id, detail) VALUES (?, ?, NULL, ?, ?)
                         """).execute(arguments: [now, failed ? "failed" : "retry", id, reason])
+                case .recordHandBack(let id, let attempt, let reason):
+                    try db.cachedStatement(sql: """
+                        UPDATE trials SET status = 'pending', attempts = ?, worker = NULL, reason = NULL WHERE id = ?
+                        """).execute(arguments: [attempt, id])
+                    try db.cachedStatement(sql: """
+                        INSERT INTO events(time, kind, worker, trial_id, detail) VALUES (?, 'handback', NULL, ?, ?)
+                        """).execute(arguments: [now, id, reason])
+                case .recordCancel(let id, let reason):
+                    try db.cachedStatement(sql: """
+                        UPDATE trials SET status = 'cancelled', finished = ?, reason = ? WHERE id = ?
+                        """).execute(arguments: [now, reason, id])
+                    // The curve it had: the cancelled attempt's points only.
+                    try db.cachedStatement(sql: """
+                        DELETE FROM metric_points WHERE trial_id = ?
+                          AND attempt <> (SELECT attempts FROM trials WHERE id = ?)
+                        """).execute(arguments: [id, id])
+                    try db.cachedStatement(sql: """
+                        INSERT INTO events(time, kind, worker, trial_id, detail) VALUES (?, 'cancel', NULL, ?, ?)
+                        """).execute(arguments: [now, id, reason])
                 case .recordEvent(let kind, let worker, let detail):
                     try db.cachedStatement(sql: """
                         INSERT INTO events(time, kind, worker, trial_id, detail) VALUES (?, ?, ?, NULL, ?)

@@ -27,6 +27,8 @@ public struct WorkerSummary: Sendable, Hashable, Codable {
     public var slots: Int
     public var lastHeardSecondsAgo: Double
     public var trials: [String]
+    /// Trials it has asked for and not been sent yet (none are sent while the sweep is paused).
+    public var credits: Int = 0
 }
 
 /// Something the scheduler wants done: the runner performs store actions first (in one
@@ -38,6 +40,10 @@ public enum SchedulerAction: Sendable, Hashable {
     case recordResult(TrialResult, worker: String)
     /// The attempt was lost (worker died); the trial is pending again, or failed if out of retries.
     case recordRequeue(trialID: String, attempt: Int, failed: Bool, reason: String)
+    /// The attempt was handed back by a worker that is shutting down: pending again, no retry used.
+    case recordHandBack(trialID: String, attempt: Int, reason: String)
+    /// The trial was cancelled (`lrsweep control … cancel`): it keeps its curve and runs again next time.
+    case recordCancel(trialID: String, reason: String)
     case recordEvent(kind: String, worker: String?, detail: String)
 }
 
@@ -63,6 +69,10 @@ public struct Scheduler: Sendable {
     }
 
     public let config: SchedulerConfig
+    /// No new leases while paused (`lrsweep control … pause`); running trials go on.
+    public private(set) var paused = false
+    /// No new leases, ever: the sweep ends once running trials have (`stop`, `cancel` without ids).
+    public private(set) var stopping = false
     private let tasks: [String: TrialTask]
     private let order: [String]
     public private(set) var states: [String: TrialState]
@@ -71,14 +81,19 @@ public struct Scheduler: Sendable {
     private var queue: [String]
     private var queueHead = 0
     private var retryQueue: [String] = []
+    /// Attempts of a trial that workers handed back (they do not count against its retries).
+    private var handedBackAttempts: [String: Int] = [:]
 
     /// - Parameters:
     ///   - tasks: every trial of the sweep as attempt-less tasks, in grid order. A lazy sequence
     ///     keeps a large sweep from holding its tasks twice while the scheduler is built.
     ///   - resumed: states loaded from the store (finished trials and attempt counts); others start pending.
-    public init<Tasks: Sequence>(tasks: Tasks, config: SchedulerConfig, resumed: [String: TrialState] = [:])
+    ///   - handedBack: attempts of each trial that workers handed back in earlier runs.
+    public init<Tasks: Sequence>(tasks: Tasks, config: SchedulerConfig, resumed: [String: TrialState] = [:],
+                                 handedBack: [String: Int] = [:])
     where Tasks.Element == TrialTask {
         self.config = config
+        self.handedBackAttempts = handedBack
         var byID: [String: TrialTask] = [:]
         var states: [String: TrialState] = [:]
         var queue: [String] = []
@@ -121,12 +136,17 @@ public struct Scheduler: Sendable {
     /// 100,000-trial sweep without walking it.
     private var statusCounts: [TrialStatus: Int] = [:]
 
-    /// Trials that have ended (done, failed or diverged).
+    /// Trials that have ended for this run (done, failed, diverged, pruned or cancelled).
     public var finishedCount: Int {
-        (statusCounts[.done] ?? 0) + (statusCounts[.failed] ?? 0) + (statusCounts[.diverged] ?? 0)
+        TrialStatus.allCases.reduce(0) { $0 + ($1.hasEnded ? statusCounts[$1] ?? 0 : 0) }
     }
 
+    /// Every trial has ended.
     public var isComplete: Bool { finishedCount == order.count }
+
+    /// Nothing more will happen in this run: every trial has ended, or the sweep is stopping and
+    /// no trial runs any more.
+    public var isDone: Bool { isComplete || (stopping && (statusCounts[.running] ?? 0) == 0) }
 
     public func counts() -> [TrialStatus: Int] { statusCounts.filter { $0.value > 0 } }
 
@@ -168,8 +188,7 @@ public struct Scheduler: Sendable {
     public mutating func workerHello(_ id: String, _ hello: Hello, now: Double) -> [SchedulerAction] {
         var actions: [SchedulerAction] = []
         guard hello.protocolVersion == protocolVersion else {
-            return [.send(worker: id, .reject(reason: "protocol version \(hello.protocolVersion) is not "
-                        + "\(protocolVersion): upgrade lrsweep on this worker")),
+            return [.send(worker: id, .reject(.protocolVersion(hello.protocolVersion))),
                     .recordEvent(kind: "refused", worker: id, detail: "protocol version \(hello.protocolVersion)")]
         }
         if workers[id] != nil {
@@ -193,7 +212,7 @@ public struct Scheduler: Sendable {
     /// The worker can take `slots` more trials (credit-based flow control: credits add up, but a
     /// worker never holds more trials than the slots it announced).
     public mutating func workerReady(_ id: String, slots: Int, now: Double) -> [SchedulerAction] {
-        guard var w = workers[id] else { return [.send(worker: id, .reject(reason: "unknown worker: send hello"))] }
+        guard var w = workers[id] else { return [.send(worker: id, .reject(.unknownWorker))] }
         w.credits = max(0, min(w.credits + slots, w.hello.slots - w.leases.count))
         w.lastHeard = now
         workers[id] = w
@@ -227,10 +246,11 @@ public struct Scheduler: Sendable {
         return [.recordResult(r, worker: id)]
     }
 
-    /// The worker left cleanly; its unfinished trials go back to the queue.
+    /// The worker left cleanly; its unfinished trials go back to the queue without using a retry
+    /// (a worker that hands its trials back, on SIGTERM or preemption, did not lose them).
     public mutating func workerBye(_ id: String, now: Double) -> [SchedulerAction] {
         guard workers[id] != nil else { return [] }
-        var actions = loseLeases(of: id, reason: "worker \(id) left")
+        var actions = loseLeases(of: id, reason: "worker \(id) left", handedBack: true)
         workers[id] = nil
         actions.append(.recordEvent(kind: "leave", worker: id, detail: "bye"))
         return actions + dispatch(now: now)
@@ -253,14 +273,85 @@ public struct Scheduler: Sendable {
         return actions + dispatch(now: now)
     }
 
+    // MARK: - Control
+
+    /// A control request (`lrsweep control`): the reply for the client and what to do.
+    ///
+    /// A request that cannot be carried out (an unknown trial id, resume of a stopping sweep) changes
+    /// nothing and says why.
+    public mutating func control(_ request: ControlRequest, now: Double) -> (ControlReply, [SchedulerAction]) {
+        let detail = ([request.action.rawValue] + request.trials).joined(separator: " ")
+        func done(_ message: String, _ actions: [SchedulerAction] = []) -> (ControlReply, [SchedulerAction]) {
+            (ControlReply(ok: true, message: message),
+             actions + [.recordEvent(kind: "control", worker: nil, detail: detail)])
+        }
+        func refuse(_ message: String) -> (ControlReply, [SchedulerAction]) { (ControlReply(ok: false, message: message), []) }
+        if request.action != .cancel, !request.trials.isEmpty {
+            return refuse("\(request.action.rawValue) takes no trial ids (only cancel does)")
+        }
+        switch request.action {
+        case .pause:
+            if stopping { return refuse("the sweep is stopping; there is nothing to pause") }
+            paused = true
+            return done("paused: no new trials start; \(statusCounts[.running] ?? 0) running trial(s) go on")
+        case .resume:
+            if stopping { return refuse("the sweep is stopping and cannot be resumed; run the spec again to continue") }
+            paused = false
+            return done("resumed", dispatch(now: now))
+        case .stop:
+            stopping = true
+            return done("stopping: no new trials start; the sweep ends after \(statusCounts[.running] ?? 0) running "
+                        + "trial(s)")
+        case .cancel:
+            if request.trials.isEmpty {
+                let running = order.filter { if case .running? = states[$0] { return true } else { return false } }
+                stopping = true
+                return done("cancelled \(running.count) running trial(s); the sweep stops",
+                            running.flatMap { cancel($0, now: now) })
+            }
+            var seen: Set<String> = []
+            for id in request.trials where seen.insert(id).inserted {
+                guard let state = states[id] else { return refuse("no trial \(id) in this sweep (see lrsweep status)") }
+                if case .finished(let status, _) = state { return refuse("trial \(id) has already ended (\(status.rawValue))") }
+            }
+            let actions = seen.sorted().flatMap { cancel($0, now: now) }
+            return done("cancelled \(seen.count) trial(s)", actions + dispatch(now: now))
+        }
+    }
+
+    /// Ends a pending or running trial as cancelled; a running one is told to stop on its worker.
+    private mutating func cancel(_ id: String, now: Double) -> [SchedulerAction] {
+        switch states[id] {
+        case .running(let worker, let attempt)?:
+            setState(id, .finished(.cancelled, attempts: attempt))
+            workers[worker]?.leases.remove(id)
+            return [.recordCancel(trialID: id, reason: "cancelled while running on \(worker)"),
+                    .send(worker: worker, .stop(TrialRef(trialID: id, attempt: attempt)))]
+        case .pending(let attempts)?:
+            setState(id, .finished(.cancelled, attempts: attempts))
+            return [.recordCancel(trialID: id, reason: "cancelled before it started")]
+        case .finished?, nil:
+            return []
+        }
+    }
+
     // MARK: - Internals
 
-    private mutating func loseLeases(of id: String, reason: String) -> [SchedulerAction] {
+    private mutating func loseLeases(of id: String, reason: String, handedBack: Bool = false) -> [SchedulerAction] {
         guard let w = workers[id] else { return [] }
         var actions: [SchedulerAction] = []
         for trialID in w.leases.sorted() {
             guard case .running(let owner, let attempt)? = states[trialID], owner == id else { continue }
-            let failed = attempt > config.retries
+            if handedBack {
+                // The next lease is attempt + 1 (attempt numbers tell a late result apart), but the
+                // retry budget counts only attempts that were lost.
+                setState(trialID, .pending(attempts: attempt))
+                retryQueue.append(trialID)
+                handedBackAttempts[trialID, default: 0] += 1
+                actions.append(.recordHandBack(trialID: trialID, attempt: attempt, reason: reason))
+                continue
+            }
+            let failed = attempt - handedBackAttempts[trialID, default: 0] > config.retries
             setState(trialID, failed ? .finished(.failed, attempts: attempt) : .pending(attempts: attempt))
             if !failed { retryQueue.append(trialID) }
             actions.append(.recordRequeue(trialID: trialID, attempt: attempt, failed: failed,
@@ -282,9 +373,9 @@ public struct Scheduler: Sendable {
         return actions
     }
 
-    /// Leases pending trials to worker `id` while it has credit.
+    /// Leases pending trials to worker `id` while it has credit (none while paused or stopping).
     private mutating func dispatch(to id: String, now: Double) -> [SchedulerAction] {
-        guard let w = workers[id], w.credits > 0 else { return [] }
+        guard !paused, !stopping, let w = workers[id], w.credits > 0 else { return [] }
         var actions: [SchedulerAction] = []
         var credits = w.credits
         var leased: [String] = []
@@ -330,7 +421,8 @@ public struct Scheduler: Sendable {
         workers.keys.sorted().compactMap { id in
             workers[id].map {
                 WorkerSummary(id: id, host: $0.hello.hostname, slots: $0.hello.slots,
-                              lastHeardSecondsAgo: max(0, now - $0.lastHeard), trials: $0.leases.sorted())
+                              lastHeardSecondsAgo: max(0, now - $0.lastHeard), trials: $0.leases.sorted(),
+                              credits: $0.credits)
             }
         }
     }
@@ -339,6 +431,8 @@ public struct Scheduler: Sendable {
     public func waitingReason() -> String? {
         let c = counts()
         guard (c[.pending] ?? 0) > 0 else { return nil }
+        if stopping { return "the sweep is stopping: pending trials run when the spec is run again" }
+        if paused { return "paused: lrsweep control … resume starts trials again" }
         if workers.isEmpty { return "no workers connected" }
         let missing = unrunnable()
         if !missing.isEmpty {

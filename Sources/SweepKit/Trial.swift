@@ -38,9 +38,17 @@ public struct Trial: Sendable, Hashable, Codable, Identifiable {
 /// Where a trial stands. `diverged` is a result (NaN or inf loss), not an error.
 public enum TrialStatus: String, Sendable, Codable, CaseIterable {
     case pending, running, done, failed, diverged
+    /// Stopped by early stopping; its curve so far is kept and it does not run again.
+    case pruned
+    /// Stopped by `lrsweep control … cancel`; its curve so far is kept, and it runs again when the
+    /// spec is run again.
+    case cancelled
 
-    /// True once the trial will not run again.
-    public var isFinal: Bool { self == .done || self == .failed || self == .diverged }
+    /// True once the trial will not run again, in this run or a later one.
+    public var isFinal: Bool { self == .done || self == .failed || self == .diverged || self == .pruned }
+
+    /// True once the trial has ended for this run of the sweep (final, or cancelled).
+    public var hasEnded: Bool { isFinal || self == .cancelled }
 }
 
 /// One value of one metric at one training step (a point of a curve).

@@ -5,7 +5,7 @@ import Training
 ///
 /// The catalog is `Training`'s own ``Catalog/builtin``, never a copy: a copy drifts from the
 /// optimizers' declarations, and spec tests then check options, defaults and ranges that users
-/// never see (the copy this replaced had an autodrop `patience` option and no `rl-schedule`).
+/// never see.
 public enum Fixtures {
     /// What `lrsweep` validates specs against: the optimizers, schedules, models and datasets that
     /// `Training` declares.

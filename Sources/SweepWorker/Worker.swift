@@ -15,13 +15,17 @@ public struct WorkerOptions: Sendable {
     public var datasets: [String]
     public var heartbeatInterval: Double
     public var liveness: Int
+    /// Exit when no coordinator has answered for this many seconds (`--join-timeout`; nil: never).
+    public var joinTimeout: Double?
     /// CURVE: the coordinator's public key and this worker's key pair (from `--keys DIR`).
     public var curve: (serverKey: String, keys: CurveKeyPair)?
     /// Devices from `--gpus 0,1`: one slot per device, each trial gets one as `CUDA_VISIBLE_DEVICES`.
     public var gpus: [String]
 
     public init(endpoint: String, slots: Int = 1, threads: Int = 1, stay: Bool = false, workerID: String? = nil,
-                datasets: [String] = [], heartbeatInterval: Double = 1, liveness: Int = 3, gpus: [String] = []) {
+                datasets: [String] = [], heartbeatInterval: Double = 1, liveness: Int = 3, gpus: [String] = [],
+                joinTimeout: Double? = nil) {
+        self.joinTimeout = joinTimeout
         self.endpoint = endpoint
         self.slots = gpus.isEmpty ? slots : gpus.count
         self.gpus = gpus
@@ -35,17 +39,12 @@ public struct WorkerOptions: Sendable {
     }
 }
 
-/// Messages produced by trial threads, waiting for the socket thread to send them, and the
-/// attempts this worker is running: one lock for both, so a finishing trial takes it once.
+/// Messages produced by trial threads (progress and results), waiting for the socket thread.
 ///
 /// Posting also writes a byte to a pipe that the socket thread polls next to its socket, so a
 /// result is sent the moment it exists rather than when the poll times out.
 final class Outbox: Sendable {
-    private struct State {
-        var queue: [Message] = []
-        var running: [String: TrialRef] = [:]
-    }
-    private let state = Mutex(State())
+    private let queue = Mutex<[Message]>([])
     private let signaled = Atomic<Bool>(false)
     /// Read end (polled by the socket thread) and write end of the wake-up pipe.
     let wakeFD: Int32
@@ -65,26 +64,9 @@ final class Outbox: Sendable {
         close(signalFD)
     }
 
-    /// Queues `m` for sending.
+    /// Queues `m` for the socket thread.
     func post(_ m: Message) {
-        state.withLock { $0.queue.append(m) }
-        wake()
-    }
-
-    /// A trial attempt ended: it is no longer running, and `m` (its result, if it is to be sent) goes out.
-    func finish(_ trialID: String, sending m: Message?) {
-        state.withLock { s in
-            s.running[trialID] = nil
-            if let m { s.queue.append(m) }
-        }
-        if m != nil { wake() }
-    }
-
-    func started(_ ref: TrialRef) { state.withLock { $0.running[ref.trialID] = ref } }
-    var running: [TrialRef] { state.withLock { Array($0.running.values) } }
-    var idle: Bool { state.withLock { $0.running.isEmpty } }
-
-    private func wake() {
+        queue.withLock { $0.append(m) }
         // One byte wakes the socket thread; while it has not drained yet, more bytes add nothing.
         if !signaled.exchange(true, ordering: .acquiringAndReleasing) {
             var byte: UInt8 = 1
@@ -99,7 +81,13 @@ final class Outbox: Sendable {
         guard signaled.exchange(false, ordering: .sequentiallyConsistent) else { return [] }
         var buffer = [UInt8](repeating: 0, count: 64)
         while read(wakeFD, &buffer, buffer.count) > 0 {}
-        return state.withLock { s in defer { s.queue = [] }; return s.queue }
+        return queue.withLock { q in defer { q = [] }; return q }
+    }
+
+    /// Waits up to `seconds` for a post (used while there is no connection to poll).
+    func wait(seconds: Double) {
+        var item = pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0)
+        _ = poll(&item, 1, Int32(max(0, seconds * 1000)))
     }
 }
 
@@ -210,11 +198,23 @@ final class StopFlag: Sendable {
     var isSet: Bool { value.withLock { $0 } }
 }
 
-/// A worker: connects a DEALER to the coordinator, runs the trials it is sent and reports back.
+/// The stop flags of the attempts running on a worker, by trial id.
+final class StopFlags: Sendable {
+    private let flags = Mutex<[String: StopFlag]>([:])
+    func add(_ flag: StopFlag, for trial: String) { flags.withLock { $0[trial] = flag } }
+    func remove(_ flag: StopFlag, for trial: String) {
+        flags.withLock { if $0[trial] === flag { $0[trial] = nil } }
+    }
+    func flag(of trial: String) -> StopFlag? { flags.withLock { $0[trial] } }
+    func setAll() { for flag in flags.withLock({ Array($0.values) }) { flag.set() } }
+}
+
+/// A worker: joins a coordinator, runs the trials it is sent and reports back.
 ///
-/// The socket lives on the thread that calls ``run()``; trials run on one long-lived thread per
-/// slot (long BLAS work stays off Swift's cooperative pool) and hand their messages over through
-/// an outbox.
+/// The protocol is the ``WorkerSession`` state machine; this type performs its actions. The
+/// transport lives on the thread that calls ``run()`` (or ``step(timeout:)``); trials run on one
+/// long-lived thread per slot (long BLAS work stays off Swift's cooperative pool) and hand their
+/// messages over through an outbox.
 public final class Worker {
     public let options: WorkerOptions
     private let runner: TrialRunner
@@ -222,14 +222,46 @@ public final class Worker {
     private let outbox = Outbox()
     private let stop = StopFlag()
     private let devices: DeviceSlots?
+    private let connect: () throws -> PeerTransport
+    private let clock: @Sendable () -> Double
+    private var transport: PeerTransport?
+    private var session: WorkerSession
     private var slotThreads: SlotThreads?
+    /// Stop flags of the running attempts, by trial id.
+    private let trialStops = StopFlags()
+    private var stopNoted = false
+    public private(set) var outcome: WorkerOutcome?
 
-    public init(options: WorkerOptions, runner: TrialRunner, logger: Logger) {
+    /// A worker over ZeroMQ (one DEALER connection at a time, CURVE with `options.curve`).
+    public convenience init(options: WorkerOptions, runner: TrialRunner, logger: Logger) {
+        let context = Result { try ZMQContext() }
+        self.init(options: options, runner: runner, logger: logger, connect: {
+            try ZMQDealerTransport(context: try context.get(), endpoint: options.endpoint,
+                                   identity: options.workerID, curve: options.curve)
+        })
+    }
+
+    /// - Parameters:
+    ///   - connect: opens a new connection to the coordinator.
+    ///   - clock: seconds on a monotonic clock; the real one by default.
+    public init(options: WorkerOptions, runner: TrialRunner, logger: Logger,
+                connect: @escaping () throws -> PeerTransport, clock: (@Sendable () -> Double)? = nil) {
         self.options = options
         self.devices = options.gpus.isEmpty ? nil : DeviceSlots(options.gpus)
         self.runner = runner
         self.logger = logger
+        self.connect = connect
+        let clock = clock ?? monotonicSeconds()
+        self.clock = clock
+        let hello = Hello(workerID: options.workerID, hostname: ProcessInfo.processInfo.hostName, pid: getpid(),
+                          cores: ProcessInfo.processInfo.activeProcessorCount, slots: options.slots,
+                          threads: options.threads, datasets: options.datasets)
+        session = WorkerSession(config: .init(heartbeatInterval: options.heartbeatInterval, liveness: options.liveness,
+                                              stay: options.stay, joinTimeout: options.joinTimeout),
+                                hello: hello, now: clock())
     }
+
+    deinit { slotThreads?.shutdown() }
 
     /// Asks the worker to stop taking work; running trials are told to stop.
     public func requestStop() { stop.set() }
@@ -243,127 +275,110 @@ public final class Worker {
         return { stop.set() }
     }
 
-    /// Serves until the coordinator says `bye` (unless `stay`), or until stopped.
+    /// The session's state (for tests and logs).
+    public var state: WorkerSession.State { session.state }
+
+    /// Serves until the coordinator says `bye` (unless `stay`), until stopped, refused, or the join
+    /// timeout passes.
     /// - Returns: true if the sweep ended normally.
     public func run() throws -> Bool {
-        let context = try ZMQContext()
-        let threads = SlotThreads(count: options.slots)
-        slotThreads = threads
         defer {
-            threads.shutdown()
+            slotThreads?.shutdown()
             slotThreads = nil
         }
-        var backoff = 1.0
-        while !stop.isSet {
-            let outcome = try session(context: context)
-            switch outcome {
-            case .finished:
-                if !options.stay { return true }
-                backoff = 1
-            case .stopped:
-                return false
-            case .refused(let reason):
-                logger.error("coordinator refused this worker", metadata: ["reason": "\(reason)"])
-                return false
-            case .lostCoordinator:
-                logger.warning("coordinator silent; reconnecting", metadata: ["backoff.seconds": "\(backoff)"])
-                Thread.sleep(forTimeInterval: backoff)
-                backoff = min(backoff * 2, 32)
-            }
+        while outcome == nil { try step(timeout: 0.1) }
+        if case .refused(let reason) = outcome {
+            logger.error("coordinator refused this worker", metadata: ["reason": "\(reason)"])
         }
-        return false
+        if case .gaveUp(let why) = outcome {
+            logger.error("giving up", metadata: ["reason": "\(why)"])
+        }
+        return outcome == .finished
     }
 
-    enum SessionOutcome { case finished, stopped, refused(String), lostCoordinator }
-
-    /// One connection to the coordinator, until it ends for one of `SessionOutcome`'s reasons.
-    private func session(context: ZMQContext) throws -> SessionOutcome {
-        let socket = try ZMQSocket(context: context, type: .dealer)
-        defer { socket.close() }
-        try socket.setOption(ZMQ_ROUTING_ID_OPTION, bytes: Array(options.workerID.utf8))
-        if let curve = options.curve {
-            try socket.makeCurveClient(serverKey: curve.serverKey, keys: curve.keys)
-        }
-        try socket.connect(options.endpoint)
-        var lastHeard = Date()
-        var lastSent = Date.distantPast
-        func send(_ m: Message) throws {
-            try socket.send(MessageCodec.encode(m))
-            lastSent = Date()
-        }
-        func register() throws {
-            let held = outbox.running
-            try send(.hello(Hello(workerID: options.workerID, hostname: ProcessInfo.processInfo.hostName,
-                                  pid: getpid(), cores: ProcessInfo.processInfo.activeProcessorCount,
-                                  slots: options.slots, threads: options.threads, datasets: options.datasets,
-                                  running: held)))
-            let free = options.slots - held.count
-            if free > 0 { try send(.ready(slots: free)) }
-        }
-        try register()
-        while true {
-            if stop.isSet && outbox.idle {
-                try? send(.bye(reason: "worker stopping"))
-                return .stopped
-            }
-            // Each result frees its slot: one `ready` after the batch returns them all.
-            var freed = 0
-            for m in outbox.drain() {
-                try send(m)
-                if case .result = m { freed += 1 }
-            }
-            if freed > 0, !stop.isSet { try send(.ready(slots: freed)) }
-            if try socket.pollIn(milliseconds: 100, orReadable: outbox.wakeFD) {
-                while let frames = try socket.receive(dontWait: true) {
-                    lastHeard = Date()
-                    let message: Message
-                    do {
-                        message = try MessageCodec.decode(frames)
-                    } catch {
-                        logger.warning("dropped malformed message from coordinator", metadata: ["error": "\(error)"])
-                        continue
-                    }
-                    switch message {
-                    case .trial(let task): start(task)
-                    case .heartbeat: break
-                    case .bye:
-                        logger.info("coordinator says the sweep is over")
-                        return .finished
-                    case .reject(let reason):
-                        if reason.hasPrefix("unknown worker") { try register() } else { return .refused(reason) }
-                    case .hello, .ready, .progress, .result, .statusRequest, .statusReply:
-                        logger.warning("unexpected message from coordinator", metadata: ["message.type": "\(message.type)"])
-                    }
+    /// One turn of the loop: what arrived within `timeout` seconds (or sooner, when a trial thread
+    /// posts), what trial threads posted, then the timer.
+    public func step(timeout: Double) throws {
+        guard outcome == nil else { return }
+        var actions: [WorkerAction] = []
+        if let transport {
+            for inbound in try transport.receive(timeout: timeout, wakeFD: outbox.wakeFD) {
+                switch inbound {
+                case .success(let m): actions += session.received(m, now: clock())
+                case .failure(let e):
+                    logger.warning("dropped malformed message from coordinator", metadata: ["error": "\(e)"])
                 }
             }
-            let now = Date()
-            if now.timeIntervalSince(lastSent) >= options.heartbeatInterval { try send(.heartbeat) }
-            if now.timeIntervalSince(lastHeard) > options.heartbeatInterval * Double(options.liveness) {
-                return .lostCoordinator
+        } else {
+            outbox.wait(seconds: timeout)
+        }
+        if stop.isSet && !stopNoted {
+            stopNoted = true
+            actions += session.stopRequested(now: clock())
+        }
+        try perform(actions)
+        var results: [TrialResult] = []
+        for m in outbox.drain() {
+            if case .result(let r) = m {
+                results.append(r)
+            } else if session.state == .serving || session.state == .joining {
+                try transport?.send(m)
             }
+        }
+        actions = results.isEmpty ? [] : session.trialsFinished(results, now: clock())
+        actions += session.tick(now: clock())
+        try perform(actions)
+    }
+
+    private func perform(_ actions: [WorkerAction]) throws {
+        for action in actions {
+            switch action {
+            case .send(let m):
+                try transport?.send(m)
+            case .startTrial(let task):
+                start(task)
+            case .stopTrial(let ref):
+                logger.info("trial cancelled by the coordinator", metadata: ["trial.id": "\(ref.trialID)"])
+                trialStops.flag(of: ref.trialID)?.set()
+            case .stopAllTrials:
+                trialStops.setAll()
+            case .connect:
+                transport = try connect()
+            case .disconnect:
+                logger.warning("coordinator silent; reconnecting", metadata: ["worker.state": "\(session.state)"])
+                transport?.close()
+                transport = nil
+            case .unexpected(let type):
+                logger.warning("unexpected message from coordinator", metadata: ["message.type": "\(type)"])
+            case .exit(let outcome):
+                if outcome == .finished { logger.info("coordinator says the sweep is over") }
+                self.outcome = outcome
+                transport?.close()
+                transport = nil
+            }
+            if case .connect = action { try perform(session.connected(now: clock())) }
         }
     }
 
     /// Runs `task` on a slot thread; its progress and result go through the outbox.
     private func start(_ task: TrialTask) {
-        let ref = TrialRef(trialID: task.trial.id, attempt: task.attempt)
-        outbox.started(ref)
         logger.info("trial started", metadata: ["trial.id": "\(task.trial.id)", "trial.attempt": "\(task.attempt)",
                                                 "trial.parameters": "\(task.trial.parameters)"])
-        let runner = self.runner
-        let outbox = self.outbox
-        let stop = self.stop
-        let devices = self.devices
-        guard let threads = slotThreads else { return }
-        threads.submit {
+        if slotThreads == nil { slotThreads = SlotThreads(count: options.slots) }
+        let flag = StopFlag()
+        trialStops.add(flag, for: task.trial.id)
+        // Only the session stops a trial (through its flag): a trial stopped because this worker is
+        // leaving then always ends after the session knows it is leaving, and is handed back.
+        let runner = self.runner, outbox = self.outbox, devices = self.devices
+        let trialStops = self.trialStops
+        slotThreads?.submit {
             let device = devices?.acquire()
             let result = runner.run(task, device: device, emit: { points in
                 outbox.post(.progress(Progress(trialID: task.trial.id, attempt: task.attempt, points: points)))
-            }, shouldStop: { stop.isSet })
+            }, shouldStop: { flag.isSet })
             if let device { devices?.release(device) }
-            // A trial cut short because this worker is stopping is not a failure of the trial: the
-            // worker's bye makes the coordinator hand it to another worker.
-            outbox.finish(task.trial.id, sending: stop.isSet && result.status == .failed ? nil : .result(result))
+            trialStops.remove(flag, for: task.trial.id)
+            outbox.post(.result(result))
         }
     }
 }

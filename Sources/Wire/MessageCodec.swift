@@ -30,6 +30,30 @@ public enum MessageCodec {
 
     private struct ReasonBody: Codable { var reason: String }
 
+    /// A reject on the wire: the code, the words for people, and the data some codes carry.
+    private struct RejectBody: Codable {
+        var code: String
+        var reason: String
+        var version: Int?
+
+        init(_ r: RejectReason) {
+            code = r.code
+            reason = r.description
+            if case .protocolVersion(let v) = r { version = v }
+        }
+
+        func decoded() throws -> RejectReason {
+            switch code {
+            case "protocol-version":
+                guard let version else { throw WireError.badBody(type: "reject", detail: "protocol-version without version") }
+                return .protocolVersion(version)
+            case "unknown-worker": return .unknownWorker
+            case "not-allowed": return .notAllowed(reason)
+            default: throw WireError.badBody(type: "reject", detail: "unknown code '\(code.prefix(32))'")
+            }
+        }
+    }
+
     /// The three frames `[version, type, body]` of `message`.
     public static func encode(_ message: Message) -> [[UInt8]] {
         [versionFrame, typeFrame(of: message), body(of: message)]
@@ -62,13 +86,17 @@ public enum MessageCodec {
         case .result(let r): return HotBodies.encodeResult(r)
         case .heartbeat, .statusRequest: return Array("{}".utf8)
         case .statusReply(let json): return Array(json.utf8)
-        case .hello, .bye, .reject: break
+        case .hello, .bye, .reject, .stop, .control, .controlReply: break
         }
         let encoder = JSONCoding.encoder()
         do {
             switch message {
             case .hello(let h): return Array(try encoder.encode(h))
-            case .bye(let r), .reject(let r): return Array(try encoder.encode(ReasonBody(reason: r)))
+            case .bye(let r): return Array(try encoder.encode(ReasonBody(reason: r)))
+            case .reject(let r): return Array(try encoder.encode(RejectBody(r)))
+            case .stop(let ref): return Array(try encoder.encode(ref))
+            case .control(let c): return Array(try encoder.encode(c))
+            case .controlReply(let c): return Array(try encoder.encode(c))
             default: preconditionFailure("\(message.type) has a hand-written body")
             }
         } catch {
@@ -109,7 +137,12 @@ public enum MessageCodec {
             try hot(HotBodies.decodeEmpty)
             return .heartbeat
         case "bye": return .bye(reason: try body(ReasonBody.self).reason)
-        case "reject": return .reject(reason: try body(ReasonBody.self).reason)
+        case "reject":
+            let r = try body(RejectBody.self)
+            do { return .reject(try r.decoded()) } catch let e as WireError { throw e }
+        case "stop": return .stop(try body(TrialRef.self))
+        case "control": return .control(try body(ControlRequest.self))
+        case "control-reply": return .controlReply(try body(ControlReply.self))
         case "status":
             try hot(HotBodies.decodeEmpty)
             return .statusRequest

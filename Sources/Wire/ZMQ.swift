@@ -154,6 +154,19 @@ public final class ZMQSocket {
 
     /// Receives one multipart message, or nil if none is waiting (with `dontWait`) or on EINTR.
     public func receive(dontWait: Bool = true) throws -> [[UInt8]]? {
+        var ignored: String?
+        return try receive(dontWait: dontWait, peerAddress: &ignored, wantAddress: false)
+    }
+
+    /// Receives one multipart message and the sender's IP address (libzmq's `Peer-Address`
+    /// property; nil for IPC and in-process peers, which are on this machine).
+    public func receiveWithAddress(dontWait: Bool = true) throws -> (frames: [[UInt8]], address: String?)? {
+        var address: String?
+        guard let frames = try receive(dontWait: dontWait, peerAddress: &address, wantAddress: true) else { return nil }
+        return (frames, address)
+    }
+
+    private func receive(dontWait: Bool, peerAddress: inout String?, wantAddress: Bool) throws -> [[UInt8]]? {
         let h = try live("receive")
         var frames: [[UInt8]] = []
         while true {
@@ -166,6 +179,9 @@ public final class ZMQSocket {
                 if frames.isEmpty && (err == EAGAIN || err == EINTR) { return nil }
                 if err == EINTR { continue }
                 throw ZMQError("receive", code: err)
+            }
+            if wantAddress && frames.isEmpty, let text = zmq_msg_gets(&msg, "Peer-Address") {
+                peerAddress = String(cString: text)
             }
             let size = zmq_msg_size(&msg)
             if size > 0, let data = zmq_msg_data(&msg) {

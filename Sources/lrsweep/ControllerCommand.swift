@@ -388,7 +388,7 @@ final class SweepRollouts: RolloutBackend {
             }
             let bar = showProgress ? ProgressBar(label: "update \(update) episodes") : nil
             try coordinator.run { snap in
-                let finished = snap.counts.filter { $0.key.isFinal }.map(\.value).reduce(0, +)
+                let finished = snap.counts.filter { $0.key.hasEnded }.map(\.value).reduce(0, +)
                 bar?.update(done: finished, total: snap.total,
                             detail: "workers \(snap.workers.count) · \(formatDuration(snap.elapsed))",
                             force: finished == snap.total)

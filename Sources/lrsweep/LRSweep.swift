@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SweepCoordinator
 import SweepKit
 
 @main
@@ -21,7 +22,7 @@ struct LRSweep: ParsableCommand {
             Exit codes: 0 done, 1 user error (bad spec or flag), 2 runtime failure.
             """,
         subcommands: [RunCommand.self, CoordinatorCommand.self, WorkerCommand.self, ReportCommand.self, StatusCommand.self,
-                      TrainCommand.self, BenchCommand.self, KeysCommand.self, OptimizersCommand.self, ModelsCommand.self,
+                      ControlCommand.self, TrainCommand.self, BenchCommand.self, KeysCommand.self, OptimizersCommand.self, ModelsCommand.self,
                       DatasetsCommand.self, ControllerCommand.self])
 
     /// Maps errors to the documented exit codes: 1 for the user's mistakes, 2 for runtime failures.
@@ -52,6 +53,7 @@ enum ExitCodes {
         case let e as ExitCode: return e.rawValue
         case is SpecError, is UserError: return 1
         case is RuntimeFailure: return 2
+        case let e as ClientError: return e.isUserError ? 1 : 2
         default:
             let code = command.exitCode(for: error)
             if code == .success { return 0 }
@@ -66,6 +68,7 @@ enum ExitCodes {
         case let e as SpecError: return e.description
         case let e as UserError: return "error: \(e.message)"
         case let e as RuntimeFailure: return "error: \(e.message)"
+        case let e as ClientError: return "error: \(e)"
         default:
             let text = command.fullMessage(for: error)
             return text.isEmpty ? "error: \(error)" : text

@@ -8,7 +8,7 @@ import Wire
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Show a sweep's progress: trials pending/running/done/failed/diverged, workers, ETA.",
+        abstract: "Show a sweep's progress: trials by status, paused or not, workers, ETA.",
         discussion: """
             With DIR: reads DIR/results.sqlite (what is durable) and DIR/status.json (what the running
             coordinator last saw: workers, why trials wait, ETA). With --connect: asks a running coordinator.
@@ -41,14 +41,18 @@ struct StatusCommand: ParsableCommand {
         var waiting_reason: String?
         var eta_seconds: Double?
         var coordinator_running: Bool
+        /// No new trials start until `lrsweep control … resume`.
+        var paused: Bool
 
         struct Worker: Encodable {
             var id, host: String
             var slots: Int
             var last_heard: Double
             var trials: [String]
+            var credits: Int
 
             init(_ w: WorkerSummary) {
+                credits = w.credits
                 id = w.id
                 host = w.host
                 slots = w.slots
@@ -60,11 +64,12 @@ struct StatusCommand: ParsableCommand {
 
     func run() throws {
         if let connect {
-            let snap = try ask(connect)
+            let snap = try CoordinatorClient(endpoint: connect, keys: keys.map(KeyFolder.init)).status()
             var counts: [String: Int] = [:]
             for s in TrialStatus.allCases { counts[s.rawValue] = snap.counts[s] ?? 0 }
             show(Output(sweep: connect, trials: counts, workers: snap.workers.map(Output.Worker.init),
-                        waiting_reason: snap.waitingReason, eta_seconds: snap.etaSeconds, coordinator_running: true),
+                        waiting_reason: snap.waitingReason, eta_seconds: snap.etaSeconds, coordinator_running: true,
+                        paused: snap.paused),
                  total: snap.total)
             return
         }
@@ -89,31 +94,9 @@ struct StatusCommand: ParsableCommand {
             workers: live ? (snapshot?.workers ?? []).map(Output.Worker.init) : [],
             waiting_reason: live ? snapshot?.waitingReason : (counts["pending", default: 0] + counts["running", default: 0] > 0
                                                              ? "coordinator not running" : nil),
-            eta_seconds: live ? snapshot?.etaSeconds : nil, coordinator_running: live)
+            eta_seconds: live ? snapshot?.etaSeconds : nil, coordinator_running: live,
+            paused: live && snapshot?.paused == true)
         show(out, total: data.trials.count)
-    }
-
-    /// Sends a status request to a running coordinator and waits up to five seconds for its snapshot.
-    private func ask(_ endpoint: String) throws -> CoordinatorSnapshot {
-        let context = try ZMQContext()
-        let socket = try ZMQSocket(context: context, type: .dealer)
-        if let keys {
-            do {
-                let (serverKey, pair) = try KeyFolder(keys).workerKeys()
-                try socket.makeCurveClient(serverKey: serverKey, keys: pair)
-            } catch let e as KeyError {
-                throw UserError(e.message)
-            }
-        }
-        try socket.connect(endpoint)
-        try socket.send(MessageCodec.encode(.statusRequest))
-        guard try socket.pollIn(milliseconds: 5000), let frames = try socket.receive(),
-              case .statusReply(let json)? = try? MessageCodec.decode(frames),
-              let snap = try? JSONCoding.decoder().decode(CoordinatorSnapshot.self, from: Data(json.utf8)) else {
-            throw RuntimeFailure("no answer from a coordinator at \(endpoint) within 5 s "
-                                 + "(is it running? does it need --keys?)")
-        }
-        return snap
     }
 
     private func show(_ out: Output, total: Int) {
@@ -123,6 +106,7 @@ struct StatusCommand: ParsableCommand {
         }
         print("sweep \(out.sweep): \(total) trials")
         for s in TrialStatus.allCases { print("  \(s.rawValue): \(out.trials[s.rawValue] ?? 0)") }
+        if out.paused { print("paused: resume with lrsweep control DIR resume") }
         if let reason = out.waiting_reason { print("waiting: \(reason)") }
         if let eta = out.eta_seconds { print("ETA: \(formatDuration(eta))") }
         if out.workers.isEmpty {

@@ -45,10 +45,13 @@ struct SweepSession {
         let bar = ProgressBar(label: spec.name)
         var deadPoolSince: Date?
         try coordinator.run { snap in
-            let finished = snap.counts.filter { $0.key.isFinal }.map(\.value).reduce(0, +)
+            let finished = snap.counts.filter { $0.key.hasEnded }.map(\.value).reduce(0, +)
             let failed = (snap.counts[.failed] ?? 0) + (snap.counts[.diverged] ?? 0)
             var detail = "running \(snap.counts[.running] ?? 0) · workers \(snap.workers.count)"
             if failed > 0 { detail += " · failed/diverged \(failed)" }
+            if let c = snap.counts[.cancelled], c > 0 { detail += " · cancelled \(c)" }
+            if snap.paused { detail += " · paused" }
+            if snap.stopping { detail += " · stopping" }
             detail += " · \(formatDuration(snap.elapsed))"
             bar.update(done: finished, total: snap.total, detail: detail, force: finished == snap.total)
             // With local workers only, a sweep whose every worker has died would wait forever.
@@ -60,6 +63,14 @@ struct SweepSession {
             }
         }
         bar.finish()
+        if !coordinator.scheduler.isComplete {
+            let pending = coordinator.scheduler.counts()[.pending] ?? 0
+            FileHandle.standardError.write(Data("""
+                sweep '\(spec.name)' stopped with \(pending) trial(s) not run; run the same spec with --out \(outDir) \
+                to continue it
+
+                """.utf8))
+        }
         pool.waitForExit(seconds: 10)
         let data = try ReportData.load(path: store.path)
         return try ReportWriter.writeAll(data, to: outDir)

@@ -31,7 +31,7 @@ final class Cluster {
     }
 
     func startWorker(_ id: String, extra: [String] = []) throws {
-        workers[id] = try CLI.start(["worker", "--connect", endpoint, "--id", id] + extra)
+        workers[id] = try CLI.start(["worker", "--connect", endpoint, "--id", id, "--out", "\(dir)/trials"] + extra)
     }
 
     func store() throws -> Store? {
@@ -228,15 +228,16 @@ struct FaultToleranceTests {
             Issue.record("expected a reject, got \(reply)")
             return
         }
-        #expect(reason.contains("protocol version 99"))
+        #expect(reason == .protocolVersion(99))
+        #expect(reason.description.contains("protocol version 99"))
         // A frame-level version mismatch is refused too.
-        try peer.send([Array("2".utf8), Array("hello".utf8), Array("{}".utf8)])
+        try peer.send([Array("\(protocolVersion + 1)".utf8), Array("hello".utf8), Array("{}".utf8)])
         #expect(try peer.pollIn(milliseconds: 30_000))
         guard case .reject(let reason2) = try MessageCodec.decode(try #require(try peer.receive())) else {
             Issue.record("expected a reject")
             return
         }
-        #expect(reason2.contains("protocol version 2"))
+        #expect(reason2 == .protocolVersion(protocolVersion + 1))
         peer.close()
         cluster.stopAll()
     }
@@ -311,9 +312,11 @@ struct GracefulShutdownTests {
         #expect(kill(held.trainerPID, 0) != 0)
         try cluster.startWorker("b")
         cluster.gate.openAll()
-        #expect(try #require(cluster.coordinator).wait(timeout: 240) == 0)
+        #expect(try #require(cluster.coordinator).wait(timeout: 240) == 0, "\(cluster.coordinator?.stderr() ?? "")")
         let store = try #require(try cluster.store())
-        #expect(try store.int("SELECT COUNT(*) FROM trials WHERE status = 'done'") == 3)
+        let events = try store.strings("SELECT kind || ' ' || IFNULL(worker, '') || ' ' || detail FROM events")
+            + store.strings("SELECT id || ' ' || status || ' ' || attempts || ' ' || IFNULL(reason, '') FROM trials")
+        #expect(try store.int("SELECT COUNT(*) FROM trials WHERE status = 'done'") == 3, "events: \(events)")
         #expect(try store.strings("SELECT worker FROM trials WHERE id = '\(held.id)'") == ["b"])
         #expect(try store.int("SELECT attempts FROM trials WHERE id = '\(held.id)'") == held.attempt + 1)
     }

@@ -31,7 +31,7 @@ struct SweepEndToEndTests {
         try tinySpec(name: "tiny").write(toFile: spec, atomically: true, encoding: .utf8)
         let endpoint = "tcp://127.0.0.1:\(CLI.freePort())"
         let coordinator = try CLI.start(["coordinator", spec, "--bind", endpoint, "--out", "\(dir)/out"])
-        let workers = try (1...2).map { i in try CLI.start(["worker", "--connect", endpoint, "--id", "w\(i)"]) }
+        let workers = try (1...2).map { i in try CLI.start(["worker", "--connect", endpoint, "--id", "w\(i)", "--out", "\(dir)/trials"]) }
         let status = coordinator.wait(timeout: 240)
         #expect(status == 0, "coordinator stderr: \(coordinator.stderr())")
         // Workers leave on the coordinator's bye, with exit 0.

@@ -127,7 +127,7 @@ struct SchedulerTests {
         h.protocolVersion = 99
         let actions = s.workerHello("w1", h, now: 0)
         let rejected = actions.contains { a in
-            if case .send("w1", .reject(let reason)) = a { return reason.contains("protocol version 99") }
+            if case .send("w1", .reject(.protocolVersion(99))) = a { return true }
             return false
         }
         #expect(rejected)

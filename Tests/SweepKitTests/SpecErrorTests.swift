@@ -38,7 +38,7 @@ struct SpecErrorTests {
             """, line: 3, column: 20,
             fragments: ["unknown optimizer 'adamm'", "did you mean 'adam'?",
                         "known optimizers: sgd, momentum, sgdn, adam, adamw, rmsprop, sgd-hd, sgdn-hd, adam-hd, "
-                            + "salr, autodrop"]),
+                            + "salr, autodrop, rl-schedule"]),
         BadSpec(name: "wrong type in train", yaml: """
             name: bad
             grid:
@@ -75,7 +75,7 @@ struct SpecErrorTests {
               sgd-hd: {hyper_lr: 1.0e-3, hyperlr: 2}
             """, line: 4, column: 30,
             fragments: ["unknown option 'hyperlr'", "did you mean 'hyper_lr'?",
-                        "known options of optimizer 'sgd-hd': hyper_lr, multiplicative"]),
+                        "known options of optimizer 'sgd-hd': hyper_lr, multiplicative, lr_bounds"]),
         BadSpec(name: "optimizer option out of range", yaml: """
             name: bad
             grid: {optimizer: adam, lr: 0.1, dataset: mnist, model: mlp}
@@ -122,7 +122,9 @@ struct SpecErrorTests {
             name: bad
             grid: {optimizer: sgd, lr: 0.1, dataset: mnist, model: lenet}
             """, line: 2, column: 56,
-            fragments: ["unknown model 'lenet'", "did you mean 'lenet5'?", "mlp-N-N…"]),
+            fragments: ["unknown model 'lenet'", "did you mean 'lenet5'?",
+                        "known models: logreg, mlp, mlp-small, lenet5, resnet, resnet8, resnet14, resnet20, "
+                            + "mlp-N-N… (e.g. mlp-256-128)"]),
         BadSpec(name: "unknown dataset", yaml: """
             name: bad
             grid: {optimizer: sgd, lr: 0.1, dataset: imagenet, model: mlp}
@@ -137,7 +139,8 @@ struct SpecErrorTests {
               model: mlp
               schedule: [constant, cosin]
             """, line: 7, column: 24,
-            fragments: ["unknown schedule 'cosin'", "did you mean 'cosine'?", "known schedules: constant, step"]),
+            fragments: ["unknown schedule 'cosin'", "did you mean 'cosine'?",
+                        "known schedules: constant, step, multistep, exponential, cosine, plateau, warmup"]),
         BadSpec(name: "schedule option of a schedule not in use", yaml: """
             name: bad
             grid: {optimizer: sgd, lr: 0.1, dataset: mnist, model: mlp}
@@ -155,7 +158,59 @@ struct SpecErrorTests {
                 step_size: 50
                 gamma: 2
             """, line: 7, column: 12,
-            fragments: ["schedule 'step': gamma must be ≤ 1.0, got 2"]),
+            fragments: ["schedule 'step': gamma must be ≤ 1.0, got 2.0"]),
+        BadSpec(name: "real plateau option out of range", yaml: """
+            name: bad
+            grid: {optimizer: sgd, lr: 0.1, dataset: mnist, model: mlp}
+            train:
+              schedule: plateau
+              schedule_options: {patience: 5, threshold: 2}
+            """, line: 5, column: 46,
+            fragments: ["schedule 'plateau': threshold must be ≤ 1.0, got 2.0"]),
+        BadSpec(name: "autodrop has no patience option", yaml: """
+            name: bad
+            grid: {optimizer: autodrop, lr: 0.1, dataset: mnist, model: mlp}
+            optimizers:
+              autodrop: {patience: 3}
+            """, line: 4, column: 14,
+            fragments: ["unknown option 'patience'",
+                        "known options of optimizer 'autodrop': momentum, nesterov, drop_factor, theta, theta_max, "
+                            + "min_lr, extra_periods, period, average_weights"]),
+        BadSpec(name: "autodrop drop_factor below its declared minimum", yaml: """
+            name: bad
+            grid: {optimizer: autodrop, lr: 0.1, dataset: mnist, model: mlp}
+            optimizers:
+              autodrop: {drop_factor: 0}
+            """, line: 4, column: 27,
+            fragments: ["optimizer 'autodrop': drop_factor must be ≥ 1e-06, got 0.0"]),
+        BadSpec(name: "autodrop drop_factor above one", yaml: """
+            name: bad
+            grid: {optimizer: autodrop, lr: 0.1, dataset: mnist, model: mlp}
+            optimizers:
+              autodrop: {drop_factor: 1.5, theta: 1.0}
+            """, line: 4, column: 27,
+            fragments: ["optimizer 'autodrop': drop_factor must be ≤ 1.0, got 1.5"]),
+        BadSpec(name: "rl-schedule interval below one", yaml: """
+            name: bad
+            grid: {optimizer: rl-schedule, lr: 1.0e-3, dataset: fashion-mnist, model: mlp-small}
+            optimizers:
+              rl-schedule: {controller: controller.json, interval: 0}
+            """, line: 4, column: 56,
+            fragments: ["optimizer 'rl-schedule': interval must be ≥ 1.0, got 0.0"]),
+        BadSpec(name: "rl-schedule lr_bounds the wrong way round", yaml: """
+            name: bad
+            grid: {optimizer: rl-schedule, lr: 1.0e-3, dataset: fashion-mnist, model: mlp-small}
+            optimizers:
+              rl-schedule: {lr_bounds: [0.1, 1.0e-5]}
+            """, line: 4, column: 28,
+            fragments: ["optimizer 'rl-schedule': lr_bounds: min 0.1 is larger than max 1e-05"]),
+        BadSpec(name: "rl-schedule option of the wrong type", yaml: """
+            name: bad
+            grid: {optimizer: rl-schedule, lr: 1.0e-3, dataset: fashion-mnist, model: mlp-small}
+            optimizers:
+              rl-schedule: {deterministic: often}
+            """, line: 4, column: 32,
+            fragments: ["optimizer 'rl-schedule': deterministic must be true or false, got 'often'"]),
         BadSpec(name: "duplicate key", yaml: """
             name: bad
             grid: {optimizer: sgd, lr: 0.1, dataset: mnist, model: mlp}

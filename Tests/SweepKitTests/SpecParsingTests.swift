@@ -157,14 +157,19 @@ struct SpecParsingTests {
             name: opts
             grid: {optimizer: sgd, lr: 0.1, dataset: mnist, model: mlp}
             optimizers:
-              sgd-hd: {hyper_lr: 0, multiplicative: true}
+              sgd-hd: {hyper_lr: 0, multiplicative: true, lr_bounds: [1, 2]}
               salr: {lr_bounds: [1.0e-6, 1], base: adam}
-              autodrop: {patience: 3.0}
+              autodrop: {drop_factor: 1, extra_periods: 3.0, nesterov: false}
+              rl-schedule: {controller: controller.json, interval: 20, lr_bounds: [1.0e-5, 0.1]}
               sgd:
             """)
-        #expect(spec.optimizers["sgd-hd"] == ["hyper_lr": .double(0), "multiplicative": .bool(true)])
+        #expect(spec.optimizers["sgd-hd"] == ["hyper_lr": .double(0), "multiplicative": .bool(true),
+                                              "lr_bounds": .list([.double(1), .double(2)])])
         #expect(spec.optimizers["salr"] == ["lr_bounds": .list([.double(1e-6), .double(1)]), "base": .string("adam")])
-        #expect(spec.optimizers["autodrop"] == ["patience": .int(3)])
+        #expect(spec.optimizers["autodrop"] == ["drop_factor": .double(1), "extra_periods": .int(3),
+                                                "nesterov": .bool(false)])
+        #expect(spec.optimizers["rl-schedule"] == ["controller": .string("controller.json"), "interval": .int(20),
+                                                   "lr_bounds": .list([.double(1e-5), .double(0.1)])])
         #expect(spec.optimizers["sgd"] == [:])
     }
 

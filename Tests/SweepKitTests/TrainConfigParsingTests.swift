@@ -48,6 +48,36 @@ struct TrainConfigParsingTests {
         #expect(spec.trialCount == 3)
     }
 
+    @Test("an option that several schedules of the axis declare is checked against each of them")
+    func sharedScheduleOptions() throws {
+        // step and exponential both declare step_size (0 = one epoch); cosine and plateau both declare min_factor.
+        let spec = try Self.parse("""
+            name: t
+            grid:
+              optimizer: sgd
+              lr: 0.1
+              dataset: mnist
+              model: mlp
+              schedule: [step, exponential, cosine, plateau]
+            train:
+              schedule_options: {step_size: 0, gamma: 0.5, min_factor: 0.01, threshold: 1.0e-3}
+            """)
+        #expect(spec.train.scheduleOptions == ["step_size": .int(0), "gamma": .double(0.5),
+                                               "min_factor": .double(0.01), "threshold": .double(1e-3)])
+        #expect(spec.trialCount == 4)
+        let error = #expect(throws: SpecError.self) {
+            try Self.parse("""
+                name: t
+                grid: {optimizer: sgd, lr: 0.1, dataset: mnist, model: mlp, schedule: [cosine, plateau]}
+                train:
+                  schedule_options: {min_factor: 1.5}
+                """)
+        }
+        #expect(error?.line == 4)
+        #expect(error?.column == 34)
+        #expect(error?.message == "schedule 'cosine': min_factor must be ≤ 1.0, got 1.5")
+    }
+
     @Test("a constant schedule takes no options, and the error says so")
     func constantTakesNoOptions() {
         let error = #expect(throws: SpecError.self) {

@@ -129,14 +129,22 @@ struct TrainerTests {
         #expect(throws: (any Error).self) { try runTraining(request(optimizer: "no-such-optimizer")) }
     }
 
-    @Test("lenet5 and resnet8 train a few steps on synthetic data without diverging")
-    func convolutionalModels() throws {
-        let config = TrainConfig(batchSize: 16, steps: 12, evalEvery: 6, trainSize: 200, valSize: 64)
-        for model in ["lenet5", "resnet8"] {
-            let summary = try runTraining(request(model: model, optimizer: "adam", lr: 1e-3, config: config))
-            #expect(summary.status == .done, "\(model): \(summary.reason ?? "")")
-            #expect((summary.metrics["val_loss"] ?? .infinity) < 2.4, "\(model) val_loss \(summary.metrics)")
-        }
+    /// An untrained 10-class network already scores about ln 10 ≈ 2.30, so "below 2.4" proved nothing:
+    /// compare with the same model before its first update (2.47 for lenet5, 2.78 for resnet8), with ln 10
+    /// (resnet8 gets near it from its batch-norm statistics alone, with no learning) and with chance
+    /// (accuracy 0.1). The synthetic classes are fixed random prototypes under heavy noise: learnable, but
+    /// only after some tens of updates.
+    @Test("lenet5 and resnet8 learn the synthetic classes: val loss far below the untrained model's and ln 10",
+          arguments: [("lenet5", 16, 100, 3e-3), ("resnet8", 8, 40, 2e-3)])
+    func convolutionalModels(model: String, batchSize: Int, steps: Int, lr: Double) throws {
+        let config = TrainConfig(batchSize: batchSize, steps: steps, evalEvery: steps, trainSize: 400, valSize: 100)
+        let run = try trainObserved(request(model: model, optimizer: "adam", lr: lr, config: config))
+        #expect(run.summary.status == .done, "\(model): \(run.summary.reason ?? "")")
+        let valLoss = try #require(run.summary.metrics["val_loss"])
+        let accuracy = try #require(run.summary.metrics["val_accuracy"])
+        #expect(valLoss < run.initial.loss - 0.5, "\(model): val_loss \(valLoss), untrained \(run.initial.loss)")
+        #expect(valLoss < 2.3026 - 0.4, "\(model): val_loss \(valLoss) not clearly below ln 10")
+        #expect(accuracy >= 0.3, "\(model): val_accuracy \(accuracy), chance 0.1, untrained \(run.initial.accuracy)")
     }
 
     /// Speed itself is `make bench`'s business (a ratio of two timings is no test); here the

@@ -84,7 +84,7 @@ struct HotBodiesTests {
     func weReadFoundations(_ i: Int) throws {
         let (type, message) = Self.messages[i]
         let body = try Self.foundationBody(message)
-        let decoded = try MessageCodec.decode([Array("1".utf8), Array(type.utf8), body])
+        let decoded = try MessageCodec.decode([Array(String(protocolVersion).utf8), Array(type.utf8), body])
         #expect(decoded == (try Self.foundationRead(body, like: message)))
     }
 
@@ -117,7 +117,7 @@ struct HotBodiesTests {
     }
 
     static func frames(_ type: String, _ body: String) -> [[UInt8]] {
-        [Array("1".utf8), Array(type.utf8), Array(body.utf8)]
+        [Array(String(protocolVersion).utf8), Array(type.utf8), Array(body.utf8)]
     }
 
     @Test("a body with a missing or mistyped field is refused, naming it")
@@ -162,7 +162,7 @@ struct HotBodiesTests {
         // Invalid UTF-8 inside a string.
         var bytes = Array(#"{"slots":1,"x":"ab"}"#.utf8)
         bytes.insert(0xFF, at: bytes.count - 3)
-        #expect(throws: WireError.self) { try MessageCodec.decode([Array("1".utf8), Array("ready".utf8), bytes]) }
+        #expect(throws: WireError.self) { try MessageCodec.decode([Array(String(protocolVersion).utf8), Array("ready".utf8), bytes]) }
     }
 
     @Test("hostile nesting is refused, not recursed into")
@@ -179,13 +179,13 @@ struct HotBodiesTests {
             let body = MessageCodec.encode(message)[2]
             for n in 0..<body.count {
                 #expect(throws: WireError.self) {
-                    try MessageCodec.decode([Array("1".utf8), Array(type.utf8), Array(body.prefix(n))])
+                    try MessageCodec.decode([Array(String(protocolVersion).utf8), Array(type.utf8), Array(body.prefix(n))])
                 }
             }
             for _ in 0..<300 {
                 var b = body
                 b[Int.random(in: 0..<b.count, using: &rng)] = UInt8.random(in: 0...255, using: &rng)
-                if let m = try? MessageCodec.decode([Array("1".utf8), Array(type.utf8), b]) {
+                if let m = try? MessageCodec.decode([Array(String(protocolVersion).utf8), Array(type.utf8), b]) {
                     // Whatever was accepted is a well-formed message of the same type.
                     #expect(m.type == type)
                     #expect(try MessageCodec.decode(MessageCodec.encode(m)).type == type)

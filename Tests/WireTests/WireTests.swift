@@ -24,8 +24,23 @@ struct MessageCodecTests {
         .result(TrialResult(trialID: "abc", attempt: 1, status: .done, metrics: ["val_loss": 0.25], seconds: 1.5)),
         .heartbeat,
         .bye(reason: "done"),
-        .reject(reason: "nope"),
+        .reject(.notAllowed("nope")),
+        .reject(.unknownWorker),
+        .reject(.protocolVersion(99)),
+        .stop(TrialRef(trialID: "abc", attempt: 2)),
+        .control(ControlRequest(action: .cancel, trials: ["abc", "def"])),
+        .control(ControlRequest(action: .pause)),
+        .controlReply(ControlReply(ok: false, message: "no trial xyz in this sweep")),
     ]
+
+    @Test("a reject with an unknown code or a protocol-version reject without its version is refused")
+    func badRejects() {
+        for body in [#"{"code":"exploded","reason":"x"}"#, #"{"code":"protocol-version","reason":"x"}"#] {
+            #expect(throws: WireError.self) {
+                try MessageCodec.decode([Array(String(protocolVersion).utf8), Array("reject".utf8), Array(body.utf8)])
+            }
+        }
+    }
 
     @Test("every message survives encode → decode", arguments: messages)
     func roundTrip(_ message: Message) throws {
