@@ -45,7 +45,7 @@ public protocol PeerTransport: AnyObject {
 
 extension Result where Failure == WireError {
     /// Runs `decode`, keeping a ``WireError`` as the failure (other errors cannot come from the codec).
-    static func decoding(_ decode: () throws -> Success) -> Result<Success, WireError> {
+    public static func decoding(_ decode: () throws -> Success) -> Result<Success, WireError> {
         do {
             return .success(try decode())
         } catch let e as WireError {

@@ -84,21 +84,16 @@ struct BenchDispatchCommand: ParsableCommand {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let store = try ResultStore(path: "\(dir)/results.sqlite")
-        let logger = Logs.logger("lrsweep.bench", level: .error)
-        let coordinator = try Coordinator(spec: spec, store: store, bind: "tcp://127.0.0.1:*", logger: logger)
-        let pool = try WorkerPool(count: workers, endpoint: coordinator.endpoint, threads: 1, logDir: "\(dir)/logs",
-                                  extraArguments: ["--noop", "--slots", String(slots)])
-        defer { pool.terminate() }
-        try coordinator.run { snap in
-            // After the last trial the workers leave on the coordinator's bye: only an early exit is a failure.
-            if pool.allExited && !snap.finished { throw RuntimeFailure("bench workers exited; see \(dir)/logs") }
-        }
+        let sweep = try LocalSweep(spec: spec, store: store, options: .init(
+            bind: "tcp://127.0.0.1:*", workers: workers, workerArguments: ["--noop", "--slots", String(slots)],
+            executable: currentExecutable(), logDir: "\(dir)/logs"), logger: Logs.logger("lrsweep.bench", level: .error))
+        defer { sweep.finish(waiting: 5) }
+        try sweep.run()
         // Timed by the store itself: from the first lease it recorded to the last result, so worker
         // start-up and shutdown are not counted, and nothing before the first commit is.
         guard let span = try store.activeSpan() else { throw RuntimeFailure("the bench sweep recorded no trials") }
         let seconds = span.last - span.first
         let rate = Double(trials) / max(seconds, 1e-9)
-        pool.waitForExit(seconds: 5)
         if json {
             struct Line: Encodable {
                 var trials, workers: Int

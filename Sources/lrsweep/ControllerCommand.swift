@@ -334,7 +334,8 @@ final class SweepRollouts: RolloutBackend {
     private let inProcessWorkers: Int
     private let threads: Int
     private let showProgress: Bool
-    private var pool: WorkerPool?
+    /// The first update's sweep, which started the local worker processes that serve every update.
+    private var pool: LocalSweep?
     private var inProcess: [@Sendable () -> Void] = []
     private var update = 0
     private let logger: Logger
@@ -371,33 +372,27 @@ final class SweepRollouts: RolloutBackend {
             seeds: episodes.map(\.seed), train: RolloutTrial.config(for: first),
             optimizers: [RolloutTrial.optimizerName: options], retries: 2, sourcePath: "(controller train)")
         let store = try ResultStore(path: "\(dir)/results.sqlite")
-        do {
-            let coordinator: Coordinator
-            do {
-                coordinator = try Coordinator(spec: spec, store: store, bind: bind, logger: logger)
-            } catch {
-                throw RuntimeFailure("cannot start the rollout coordinator on \(bind): \(error)")
-            }
-            if bind.hasSuffix(":*") {
-                bind = coordinator.endpoint  // later updates bind the same port, where the workers wait
-            }
-            try startWorkers(endpoint: coordinator.endpoint)
-            if update == 1 && localWorkers == 0 && inProcessWorkers == 0 {
-                FileHandle.standardError.write(Data(("rollout coordinator listening on \(coordinator.endpoint); "
-                    + "start workers with: lrsweep worker --connect \(coordinator.endpoint) --stay\n").utf8))
-            }
-            let bar = showProgress ? ProgressBar(label: "update \(update) episodes") : nil
-            try coordinator.run { snap in
-                let finished = snap.counts.filter { $0.key.hasEnded }.map(\.value).reduce(0, +)
-                bar?.update(done: finished, total: snap.total,
-                            detail: "workers \(snap.workers.count) · \(formatDuration(snap.elapsed))",
-                            force: finished == snap.total)
-                if let pool = self.pool, pool.allExited {
-                    throw RuntimeFailure("all local workers exited; see \(self.workDir)/logs/ for why")
-                }
-            }
-            bar?.finish()
+        // Local worker processes start with the first update and stay (`--stay`) for the next ones,
+        // which bind the same port.
+        let sweep = try LocalSweep(spec: spec, store: store, options: .init(
+            bind: bind, workers: pool == nil ? localWorkers : 0,
+            workerArguments: ["--threads", String(threads), "--stay"], executable: currentExecutable(),
+            logDir: "\(workDir)/logs"), logger: logger)
+        if bind.hasSuffix(":*") { bind = sweep.endpoint }
+        try startInProcessWorkers(endpoint: sweep.endpoint)
+        if update == 1 && localWorkers == 0 && inProcessWorkers == 0 {
+            FileHandle.standardError.write(Data(("rollout coordinator listening on \(sweep.endpoint); "
+                + "start workers with: lrsweep worker --connect \(sweep.endpoint) --stay\n").utf8))
         }
+        let bar = showProgress ? ProgressBar(label: "update \(update) episodes") : nil
+        try sweep.run { snap in
+            let finished = snap.counts.filter { $0.key.hasEnded }.map(\.value).reduce(0, +)
+            bar?.update(done: finished, total: snap.total,
+                        detail: "workers \(snap.workers.count) · \(formatDuration(snap.elapsed))",
+                        force: finished == snap.total)
+        }
+        bar?.finish()
+        if pool == nil { pool = sweep }
         let data = try ReportData.load(path: store.path)
         var bySeed: [Int: TrialRecord] = [:]
         for t in data.trials { if let s = t.parameters.seed { bySeed[s] = t } }
@@ -420,12 +415,8 @@ final class SweepRollouts: RolloutBackend {
         return trajectories
     }
 
-    /// Starts the local workers once, after the first coordinator has bound its port.
-    private func startWorkers(endpoint: String) throws {
-        if pool == nil && localWorkers > 0 {
-            pool = try WorkerPool(count: localWorkers, endpoint: endpoint, threads: threads,
-                                  logDir: "\(workDir)/logs", extraArguments: ["--stay"])
-        }
+    /// Starts the in-process workers once, after the first coordinator has bound its port.
+    private func startInProcessWorkers(endpoint: String) throws {
         if inProcess.isEmpty && inProcessWorkers > 0 {
             let data = DataLocator()
             let workerLogger = Logs.logger("lrsweep.worker", level: .warning)
@@ -451,8 +442,7 @@ final class SweepRollouts: RolloutBackend {
     }
 
     func shutdown() {
-        pool?.terminate()
-        pool?.waitForExit(seconds: 5)
+        pool?.finish(waiting: 0)
         for stop in inProcess { stop() }
     }
 }

@@ -54,6 +54,7 @@ enum ExitCodes {
         case is SpecError, is UserError: return 1
         case is RuntimeFailure: return 2
         case let e as ClientError: return e.isUserError ? 1 : 2
+        case let e as LocalSweepError: return e.isUserError ? 1 : 2
         default:
             let code = command.exitCode(for: error)
             if code == .success { return 0 }
@@ -69,6 +70,7 @@ enum ExitCodes {
         case let e as UserError: return "error: \(e.message)"
         case let e as RuntimeFailure: return "error: \(e.message)"
         case let e as ClientError: return "error: \(e)"
+        case let e as LocalSweepError: return "error: \(e)"
         default:
             let text = command.fullMessage(for: error)
             return text.isEmpty ? "error: \(error)" : text
