@@ -163,7 +163,10 @@ public struct Scheduler: Sendable {
 
     /// The dataset a worker must have to run `task`; nil when any worker can (an external trainer).
     private static func need(of task: TrialTask) -> String? {
-        task.trainer == nil ? task.trial.parameters.dataset : nil
+        switch task.kind {
+        case .engine, .rollout: return task.trial.parameters.dataset
+        case .command, .noop: return nil
+        }
     }
 
     /// The one place trial states change, so the counts stay right.

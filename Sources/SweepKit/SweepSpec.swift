@@ -28,13 +28,22 @@ public struct SweepSpec: Sendable {
     /// Attempts after the first when a worker dies mid-trial.
     public var retries: Int
     public var trainer: TrainerSpec?
+    /// What runs the trials: the engine, the `trainer:` command, controller episodes or no-ops.
+    public private(set) var kind: TrialKind
+    /// Data every trial of the kind needs (a rollout's controller); nil for most.
+    public private(set) var payload: String?
     /// The spec file's text and path, kept in the results store with the sweep.
     public var sourceText: String
     public var sourcePath: String
 
+    /// Internal: a spec exists only validated, from a file (``parse(text:file:catalog:)``) or from
+    /// one of the checked builders (``noopBenchmark(trials:)``, ``rollouts(name:model:dataset:seeds:train:payload:retries:catalog:)``).
     public init(name: String, metric: String = "val_loss", goal: Goal? = nil, grid: [GridAxis], seeds: [Int] = [1],
-                train: TrainConfig = TrainConfig(), optimizers: [String: [String: ParamValue]] = [:],
-                retries: Int = 2, trainer: TrainerSpec? = nil, sourceText: String = "", sourcePath: String = "") {
+         train: TrainConfig = TrainConfig(), optimizers: [String: [String: ParamValue]] = [:],
+         retries: Int = 2, trainer: TrainerSpec? = nil, kind: TrialKind? = nil, payload: String? = nil,
+         sourceText: String = "", sourcePath: String = "") {
+        self.kind = kind ?? (trainer == nil ? .engine : .command)
+        self.payload = payload
         self.name = name
         self.metric = metric
         self.goal = goal ?? Goal.implied(by: metric)
@@ -85,6 +94,7 @@ public struct SweepSpec: Sendable {
     public func task(for trial: Trial, attempt: Int) -> TrialTask {
         let optimizer = trial.parameters.optimizer ?? ""
         return TrialTask(trial: trial, attempt: attempt, train: train.applying(trial.parameters),
-                         optimizerOptions: optimizers[optimizer] ?? [:], metric: metric, trainer: trainer)
+                         optimizerOptions: optimizers[optimizer] ?? [:], metric: metric, trainer: trainer,
+                         kind: kind, payload: payload)
     }
 }

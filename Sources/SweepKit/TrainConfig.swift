@@ -77,10 +77,26 @@ public struct TrainerSpec: Sendable, Hashable, Codable {
     }
 }
 
+/// What runs a trial on a worker: a worker's router dispatches on this, never on a parameter's value.
+public enum TrialKind: String, Sendable, Hashable, Codable, CaseIterable {
+    /// lrsweep's own training engine (a spec without `trainer:`).
+    case engine
+    /// The user's program from the spec's `trainer:` section.
+    case command
+    /// An episode of `lrsweep controller train`: the engine trains a child network under the
+    /// learned controller carried in the task's `payload`.
+    case rollout
+    /// Finishes at once with a zero metric (`lrsweep bench dispatch`): the dispatch path alone.
+    case noop
+}
+
 /// Everything a worker needs to run one attempt at one trial; the body of a `trial` message.
 public struct TrialTask: Sendable, Hashable, Codable {
     public var trial: Trial
     public var attempt: Int
+    public var kind: TrialKind
+    /// Data the kind needs beyond the parameters (a rollout's controller, as JSON); nil for most.
+    public var payload: String?
     /// The sweep's `train:` section with the trial's overrides already applied.
     public var train: TrainConfig
     /// Options of this trial's optimizer from the spec's `optimizers:` section.
@@ -90,9 +106,11 @@ public struct TrialTask: Sendable, Hashable, Codable {
     public var trainer: TrainerSpec?
 
     public init(trial: Trial, attempt: Int, train: TrainConfig, optimizerOptions: [String: ParamValue],
-                metric: String, trainer: TrainerSpec? = nil) {
+                metric: String, trainer: TrainerSpec? = nil, kind: TrialKind? = nil, payload: String? = nil) {
         self.trial = trial
         self.attempt = attempt
+        self.kind = kind ?? (trainer == nil ? .engine : .command)
+        self.payload = payload
         self.train = train
         self.optimizerOptions = optimizerOptions
         self.metric = metric

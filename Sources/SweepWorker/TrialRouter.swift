@@ -1,14 +1,18 @@
 import SweepKit
 
-/// Sends each trial to the runner that can run it: the user's command when the sweep has a
-/// `trainer:` section, lrsweep's own engine otherwise.
+/// Sends each trial to the runner of its kind (``TrialKind``): lrsweep's engine, the user's
+/// command, a controller episode, or a no-op. A kind this worker has no runner for fails the
+/// attempt with a reason that says so.
 public struct TrialRouter: TrialRunner {
-    public let engine: any TrialRunner
-    public let command: any TrialRunner
+    private let runners: [TrialKind: any TrialRunner]
 
-    public init(engine: any TrialRunner, command: any TrialRunner) {
-        self.engine = engine
-        self.command = command
+    /// - Parameter rollout: runs controller episodes (from the LRController module); without it,
+    ///   this worker refuses them.
+    public init(engine: any TrialRunner, command: any TrialRunner, rollout: (any TrialRunner)? = nil,
+                noop: any TrialRunner = NoopRunner()) {
+        var runners: [TrialKind: any TrialRunner] = [.engine: engine, .command: command, .noop: noop]
+        runners[.rollout] = rollout
+        self.runners = runners
     }
 
     public func run(_ task: TrialTask, emit: @escaping @Sendable ([MetricPoint]) -> Void,
@@ -18,7 +22,10 @@ public struct TrialRouter: TrialRunner {
 
     public func run(_ task: TrialTask, device: String?, emit: @escaping @Sendable ([MetricPoint]) -> Void,
                     shouldStop: @escaping @Sendable () -> Bool) -> TrialResult {
-        let runner = task.trainer == nil ? engine : command
+        guard let runner = runners[task.kind] else {
+            return TrialResult(trialID: task.trial.id, attempt: task.attempt, status: .failed, metrics: [:],
+                               reason: "this worker cannot run \(task.kind.rawValue) trials")
+        }
         return runner.run(task, device: device, emit: emit, shouldStop: shouldStop)
     }
 }

@@ -198,14 +198,12 @@ final class StopFlag: Sendable {
     var isSet: Bool { value.withLock { $0 } }
 }
 
-/// The stop flags of the attempts running on a worker, by trial id.
+/// The stop flags of the attempts running on a worker.
 final class StopFlags: Sendable {
-    private let flags = Mutex<[String: StopFlag]>([:])
-    func add(_ flag: StopFlag, for trial: String) { flags.withLock { $0[trial] = flag } }
-    func remove(_ flag: StopFlag, for trial: String) {
-        flags.withLock { if $0[trial] === flag { $0[trial] = nil } }
-    }
-    func flag(of trial: String) -> StopFlag? { flags.withLock { $0[trial] } }
+    private let flags = Mutex<[TrialRef: StopFlag]>([:])
+    func add(_ flag: StopFlag, for ref: TrialRef) { flags.withLock { $0[ref] = flag } }
+    func remove(_ ref: TrialRef) { flags.withLock { $0[ref] = nil } }
+    func flag(of ref: TrialRef) -> StopFlag? { flags.withLock { $0[ref] } }
     func setAll() { for flag in flags.withLock({ Array($0.values) }) { flag.set() } }
 }
 
@@ -338,8 +336,9 @@ public final class Worker {
             case .startTrial(let task):
                 start(task)
             case .stopTrial(let ref):
-                logger.info("trial cancelled by the coordinator", metadata: ["trial.id": "\(ref.trialID)"])
-                trialStops.flag(of: ref.trialID)?.set()
+                logger.info("trial stopped by the coordinator", metadata: ["trial.id": "\(ref.trialID)",
+                                                                         "trial.attempt": "\(ref.attempt)"])
+                trialStops.flag(of: ref)?.set()
             case .stopAllTrials:
                 trialStops.setAll()
             case .connect:
@@ -366,7 +365,8 @@ public final class Worker {
                                                 "trial.parameters": "\(task.trial.parameters)"])
         if slotThreads == nil { slotThreads = SlotThreads(count: options.slots) }
         let flag = StopFlag()
-        trialStops.add(flag, for: task.trial.id)
+        let ref = TrialRef(trialID: task.trial.id, attempt: task.attempt)
+        trialStops.add(flag, for: ref)
         // Only the session stops a trial (through its flag): a trial stopped because this worker is
         // leaving then always ends after the session knows it is leaving, and is handed back.
         let runner = self.runner, outbox = self.outbox, devices = self.devices
@@ -377,7 +377,7 @@ public final class Worker {
                 outbox.post(.progress(Progress(trialID: task.trial.id, attempt: task.attempt, points: points)))
             }, shouldStop: { flag.isSet })
             if let device { devices?.release(device) }
-            trialStops.remove(flag, for: task.trial.id)
+            trialStops.remove(ref)
             outbox.post(.result(result))
         }
     }

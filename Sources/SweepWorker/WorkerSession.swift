@@ -18,7 +18,7 @@ public enum WorkerAction: Sendable, Hashable {
     case send(Message)
     /// Run this attempt on a free slot; its result comes back through ``WorkerSession/trialsFinished(_:now:)``.
     case startTrial(TrialTask)
-    /// End this attempt now (the coordinator cancelled it).
+    /// End this attempt now (the coordinator cancelled it, or a newer attempt replaced it).
     case stopTrial(TrialRef)
     /// End every running attempt (this worker is leaving).
     case stopAllTrials
@@ -46,8 +46,8 @@ public struct WorkerSession: Sendable {
         public var stay: Bool
         /// Longest wait between two connection attempts (it doubles from one interval).
         public var maxBackoff: Double
-        /// Give up when no coordinator has answered for this long since the last registration
-        /// (nil: keep trying).
+        /// Give up when no coordinator has answered for this long (since the start, or since its
+        /// last message; nil: keep trying).
         public var joinTimeout: Double?
 
         public init(heartbeatInterval: Double = 1, liveness: Int = 3, stay: Bool = false, maxBackoff: Double = 8,
@@ -78,8 +78,13 @@ public struct WorkerSession: Sendable {
     public private(set) var state: State
     /// Attempts running here, by trial id.
     public private(set) var running: [String: Int] = [:]
-    /// Attempts the coordinator cancelled: their results are not sent (it recorded them already).
+    /// Attempts the coordinator cancelled (or a newer attempt replaced): their results are not sent.
     private var cancelled: Set<TrialRef> = []
+    /// Results of attempts that ended while there was no connection: sent after the next
+    /// registration, which lists them as still running so that their leases hold.
+    private var unsent: [TrialResult] = []
+    /// A connection is open (also while leaving).
+    private var isConnected = false
     private var lastHeard: Double
     private var lastSent: Double
     /// Since when no coordinator has answered (for the join timeout).
@@ -104,6 +109,7 @@ public struct WorkerSession: Sendable {
 
     /// A connection is open: register, with the attempts still running from before, and ask for work.
     public mutating func connected(now: Double) -> [WorkerAction] {
+        isConnected = true
         guard case .disconnected = state else { return [] }
         state = .joining
         lastHeard = now
@@ -116,6 +122,15 @@ public struct WorkerSession: Sendable {
         case .ended, .disconnected: return []
         case .joining, .serving, .leaving: break
         }
+        if case .reject(.unknownWorker) = message {
+            // While a registration is on its way, such rejects answer what was sent before it: a
+            // second registration would only make the coordinator drop and re-lease attempts. A
+            // registration that was lost shows as silence, and the session reconnects.
+            guard state == .serving else { return [] }
+            state = .joining
+            lastHeard = now
+            return register(now: now)
+        }
         lastHeard = now
         if state == .joining {
             state = .serving
@@ -125,9 +140,17 @@ public struct WorkerSession: Sendable {
         switch message {
         case .trial(let task):
             // A lease that reaches a leaving worker is handed back with its `bye`.
-            guard state == .serving, running[task.trial.id] == nil else { return [] }
+            guard state == .serving else { return [] }
+            var actions: [WorkerAction] = []
+            if let old = running[task.trial.id] {
+                guard old < task.attempt else { return [] }
+                // The coordinator moved the trial on to a newer attempt: that one is the lease now.
+                let ref = TrialRef(trialID: task.trial.id, attempt: old)
+                cancelled.insert(ref)
+                actions.append(.stopTrial(ref))
+            }
             running[task.trial.id] = task.attempt
-            return [.startTrial(task)]
+            return actions + [.startTrial(task)]
         case .stop(let ref):
             guard running[ref.trialID] == ref.attempt else { return [] }
             cancelled.insert(ref)
@@ -136,13 +159,15 @@ public struct WorkerSession: Sendable {
             return []
         case .bye:
             if config.stay && state == .serving {
-                // The next sweep may come from a new coordinator at the same endpoint.
+                // The sweep is over: its trials stop (their results would reach nobody who knows
+                // them), and the next sweep may come from a new coordinator at the same endpoint.
+                let refs = running.map { TrialRef(trialID: $0.key, attempt: $0.value) }
+                cancelled.formUnion(refs)
                 state = .disconnected(reconnectAt: now)
-                return [.disconnect]
+                isConnected = false
+                return (refs.isEmpty ? [] : [.stopAllTrials]) + [.disconnect]
             }
             return end(.finished, stopping: true)
-        case .reject(.unknownWorker):
-            return state == .leaving ? [] : register(now: now)
         case .reject(let reason):
             return end(.refused(reason), stopping: true)
         case .hello, .ready, .progress, .result, .statusRequest, .statusReply, .control, .controlReply:
@@ -152,17 +177,30 @@ public struct WorkerSession: Sendable {
 
     /// Attempts ended on their slots (a batch: one `ready` returns all their slots).
     public mutating func trialsFinished(_ results: [TrialResult], now: Double) -> [WorkerAction] {
+        if isEnded { return [] }
         var actions: [WorkerAction] = []
         var freed = 0
-        for r in results where running[r.trialID] == r.attempt {
+        for r in results {
+            let ref = TrialRef(trialID: r.trialID, attempt: r.attempt)
+            if cancelled.remove(ref) != nil {
+                // Replaced by a newer attempt of the same trial: that one still holds the slot.
+                if running[r.trialID] == r.attempt {
+                    running[r.trialID] = nil
+                    freed += 1
+                }
+                continue
+            }
+            guard running[r.trialID] == r.attempt else { continue }
             running[r.trialID] = nil
             freed += 1
-            let ref = TrialRef(trialID: r.trialID, attempt: r.attempt)
-            if cancelled.remove(ref) != nil { continue }
             // An attempt cut short because this worker is leaving is not a failure of the trial:
             // the `bye` hands it back to the coordinator.
             if state == .leaving && r.status == .failed { continue }
-            actions += send(.result(r), now: now)
+            if isConnected {
+                actions += send(.result(r), now: now)
+            } else {
+                unsent.append(r)
+            }
         }
         switch state {
         case .serving, .joining:
@@ -191,8 +229,12 @@ public struct WorkerSession: Sendable {
     /// The timer: reconnect when due, heartbeats, the coordinator's liveness, the join timeout.
     public mutating func tick(now: Double) -> [WorkerAction] {
         switch state {
-        case .ended, .leaving:
+        case .ended:
             return []
+        case .leaving:
+            // Still alive while the trials stop: otherwise the coordinator would count their leases
+            // as lost, not handed back.
+            return isConnected && now - lastSent >= config.heartbeatInterval ? send(.heartbeat, now: now) : []
         case .disconnected(let at):
             if let limit = config.joinTimeout, now - unansweredSince >= limit {
                 return end(.gaveUp("no coordinator answered for \(Int(limit)) s"), stopping: true)
@@ -206,6 +248,7 @@ public struct WorkerSession: Sendable {
                 // The coordinator is gone (or restarting): a new connection after a backoff. Running
                 // attempts go on; the next registration tells the coordinator about them.
                 state = .disconnected(reconnectAt: now + backoff)
+                isConnected = false
                 backoff = min(backoff * 2, config.maxBackoff)
                 return [.disconnect]
             }
@@ -216,10 +259,18 @@ public struct WorkerSession: Sendable {
 
     // MARK: - Internals
 
+    /// `hello` with what runs here (and what ended while disconnected), those results, then `ready`
+    /// for the free slots: in that order the coordinator keeps the leases, takes the results and
+    /// then fills every free slot.
     private mutating func register(now: Double) -> [WorkerAction] {
         var h = hello
-        h.running = running.map { TrialRef(trialID: $0.key, attempt: $0.value) }.sorted { $0.trialID < $1.trialID }
+        h.running = (running.map { TrialRef(trialID: $0.key, attempt: $0.value) }
+                     + unsent.map { TrialRef(trialID: $0.trialID, attempt: $0.attempt) })
+            .filter { !cancelled.contains($0) }
+            .sorted { $0.trialID < $1.trialID }
         var actions = send(.hello(h), now: now)
+        for r in unsent { actions += send(.result(r), now: now) }
+        unsent = []
         if free > 0 { actions += send(.ready(slots: free), now: now) }
         return actions
     }
@@ -233,7 +284,7 @@ public struct WorkerSession: Sendable {
     private mutating func end(_ outcome: WorkerOutcome, stopping: Bool) -> [WorkerAction] {
         var actions: [WorkerAction] = []
         if stopping && !running.isEmpty { actions.append(.stopAllTrials) }
-        if outcome == .stopped { actions += send(.bye(reason: "worker stopping"), now: lastSent) }
+        if outcome == .stopped && isConnected { actions += send(.bye(reason: "worker stopping"), now: lastSent) }
         state = .ended(outcome)
         return actions + [.exit(outcome)]
     }

@@ -128,10 +128,16 @@ enum HotBodies {
         w.beginObject()
         w.key("attempt")
         w.int(t.attempt)
+        w.key("kind")
+        w.string(t.kind.rawValue)
         w.key("metric")
         w.string(t.metric)
         w.key("optimizerOptions")
         w.raw(optionsCache.encode(t.optimizerOptions))
+        if let payload = t.payload {
+            w.key("payload")
+            w.string(payload)
+        }
         w.key("train")
         w.raw(trainCache.encode(t.train))
         if let trainer = t.trainer {
@@ -159,11 +165,16 @@ enum HotBodies {
     static func decodeTrial(_ bytes: [UInt8]) throws -> TrialTask {
         var r = JSONReader(bytes)
         var trial: Trial?, attempt: Int?, metric: String?, train: TrainConfig?
-        var options: [String: ParamValue]?, trainer: TrainerSpec?
+        var options: [String: ParamValue]?, trainer: TrainerSpec?, kind: TrialKind?, payload: String?
         try r.object { key, r in
             switch key {
             case "trial": trial = try readTrial(&r)
             case "attempt": attempt = try r.int()
+            case "kind":
+                let raw = try r.string()
+                guard let k = TrialKind(rawValue: raw) else { throw r.fail("unknown trial kind '\(raw.prefix(20))'") }
+                kind = k
+            case "payload": if !r.null() { payload = try r.string() }
             case "metric": metric = try r.string()
             case "train": train = try trainCache.decode(r.skipValue(), field: "train")
             case "optimizerOptions": options = try optionsCache.decode(r.skipValue(), field: "optimizerOptions")
@@ -174,7 +185,8 @@ enum HotBodies {
         try r.end()
         return TrialTask(trial: try required(trial, "trial"), attempt: try required(attempt, "attempt"),
                          train: try required(train, "train"), optimizerOptions: try required(options, "optimizerOptions"),
-                         metric: try required(metric, "metric"), trainer: trainer)
+                         metric: try required(metric, "metric"), trainer: trainer, kind: try required(kind, "kind"),
+                         payload: payload)
     }
 
     private static func readTrial(_ r: inout JSONReader) throws -> Trial {

@@ -74,9 +74,7 @@ struct BenchDispatchCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let spec = SweepSpec(name: "bench-dispatch", metric: "val_loss",
-                             grid: [GridAxis(key: "optimizer", values: [.string("noop")])],
-                             seeds: Array(1...max(1, trials)), retries: 0)
+        let spec = try SweepSpec.noopBenchmark(trials: max(1, trials))
         // The baseline first, while nothing else of this run is on the machine: raw round trips
         // with as many messages in flight as the workers hold trials.
         let raw = try LoopbackBaseline.roundTripsPerSecond(count: max(20_000, trials), window: workers * slots)
@@ -85,7 +83,7 @@ struct BenchDispatchCommand: ParsableCommand {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let store = try ResultStore(path: "\(dir)/results.sqlite")
         let sweep = try LocalSweep(spec: spec, store: store, options: .init(
-            bind: "tcp://127.0.0.1:*", workers: workers, workerArguments: ["--noop", "--slots", String(slots)],
+            bind: "tcp://127.0.0.1:*", workers: workers, workerArguments: ["--quiet", "--slots", String(slots)],
             executable: currentExecutable(), logDir: "\(dir)/logs"), logger: Logs.logger("lrsweep.bench", level: .error))
         defer { sweep.finish(waiting: 5) }
         try sweep.run()

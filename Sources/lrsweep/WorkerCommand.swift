@@ -42,11 +42,16 @@ struct WorkerCommand: ParsableCommand {
     @Option(name: .long, help: "Folder of CURVE keys (lrsweep keys generate DIR).")
     var keys: String?
 
+    @Option(name: .customLong("join-timeout"),
+            help: "Exit 2 when no coordinator has answered for this many seconds (default: keep trying).")
+    var joinTimeout: Double?
+
     @Flag(name: .long, help: "Keep serving after the sweep ends (for the next sweep).")
     var stay = false
 
+    /// Warnings only (`bench dispatch`'s workers, whose per-trial lines would measure the log handler).
     @Flag(name: .long, help: .hidden)
-    var noop = false
+    var quiet = false
 
     /// `--gpus` as a list of device ids.
     var gpuList: [String] {
@@ -64,15 +69,16 @@ struct WorkerCommand: ParsableCommand {
             }
         }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        if let t = joinTimeout, !(t > 0) { throw ValidationError("--join-timeout must be a positive number of seconds") }
     }
 
     func run() throws {
         // A no-op worker serves `bench dispatch`, whose logs go to a temporary folder that is deleted
         // afterwards: its per-trial lines would only measure the log handler.
-        let logger = Logs.logger("lrsweep.worker", level: noop ? .warning : .info)
+        let logger = Logs.logger("lrsweep.worker", level: quiet ? .warning : .info)
         let data = DataLocator()
         var options = WorkerOptions(endpoint: connect, slots: slots ?? 1, threads: threads, stay: stay, workerID: id,
-                                    datasets: data.available(), gpus: gpuList)
+                                    datasets: data.available(), gpus: gpuList, joinTimeout: joinTimeout)
         if let keys {
             do {
                 options.curve = try KeyFolder(keys).workerKeys()
@@ -82,8 +88,7 @@ struct WorkerCommand: ParsableCommand {
         }
         // Rollouts of `lrsweep controller train` go to the RolloutRunner; trainer: sections to the
         // CommandRunner; everything else to the engine.
-        let runner: TrialRunner = noop ? NoopRunner()
-            : RolloutRunner(fallback: TrialRouter(engine: EngineRunner(data: data),
+        let runner: TrialRunner = RolloutRunner(fallback: TrialRouter(engine: EngineRunner(data: data),
                                                   command: CommandRunner(outputRoot: out)), data: data)
         let worker = Worker(options: options, runner: runner, logger: logger)
         let stop = worker.stopper
@@ -105,6 +110,9 @@ struct WorkerCommand: ParsableCommand {
         }
         _ = sources
         // Stopped by a signal after handing its trials back: a clean exit.
+        if case .gaveUp(let why)? = worker.outcome {
+            throw RuntimeFailure("\(why) at \(connect): is the coordinator running there, and are the keys right?")
+        }
         if !finished && !worker.isStopping { throw ExitCode(2) }
     }
 }

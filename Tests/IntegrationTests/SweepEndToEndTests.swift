@@ -31,7 +31,20 @@ struct SweepEndToEndTests {
         try tinySpec(name: "tiny").write(toFile: spec, atomically: true, encoding: .utf8)
         let endpoint = "tcp://127.0.0.1:\(CLI.freePort())"
         let coordinator = try CLI.start(["coordinator", spec, "--bind", endpoint, "--out", "\(dir)/out"])
-        let workers = try (1...2).map { i in try CLI.start(["worker", "--connect", endpoint, "--id", "w\(i)", "--out", "\(dir)/trials"]) }
+        // Paused until both workers have joined and asked for work, so that both take part whatever
+        // the machine's speed; then resumed.
+        #expect(CLI.waitUntil(timeout: 60) { FileManager.default.fileExists(atPath: "\(dir)/out/status.json") })
+        #expect(try CLI.run(["control", "\(dir)/out", "pause"]).status == 0)
+        let workers = try (1...2).map { i in
+            try CLI.start(["worker", "--connect", endpoint, "--id", "w\(i)", "--out", "\(dir)/trials"])
+        }
+        #expect(try CLI.waitUntil(timeout: 120) {
+            let out = try CLI.run(["status", "--connect", endpoint, "--json"])
+            let line = out.stdout.split(separator: "\n").last.map(String.init) ?? ""
+            let doc = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any]
+            return (doc?["workers"] as? [[String: Any]])?.compactMap { $0["credits"] as? Int } == [1, 1]
+        })
+        #expect(try CLI.run(["control", "\(dir)/out", "resume"]).status == 0)
         let status = coordinator.wait(timeout: 240)
         #expect(status == 0, "coordinator stderr: \(coordinator.stderr())")
         // Workers leave on the coordinator's bye, with exit 0.
