@@ -27,16 +27,32 @@ public struct Aggregate: Sendable, Hashable, Codable {
     public var pending: Int
     /// Mean validation accuracy over the same finished seeds, when reported (and not the ranking metric).
     public var accuracy: Double?
+    /// Seeds stopped by early stopping (`pruned`). Their values are never averaged, and a configuration with
+    /// any pruned seed is not ranked: it did not run its full budget on every seed.
+    public var pruned: Int = 0
+    /// Seeds stopped by a user (`cancelled`): counted like failed seeds, never averaged.
+    public var cancelled: Int = 0
+    /// The furthest step a pruned seed reached before it was stopped; nil when no seed was pruned.
+    public var stoppedStep: Int? = nil
+    /// Distribution axes other than `lr` of a random or Sobol sweep (`sgd-hd.hyper_lr=0.00123`): part of the
+    /// configuration, like `lr`, but not of its label. Empty for grid sweeps.
+    public var tuned: String = ""
 
     enum CodingKeys: String, CodingKey {
         case dataset, model, optimizer, lr, variant, seeds, n, mean, std, diverged, failed, pending, accuracy
-        case ciLow = "ci_low", ciHigh = "ci_high"
+        case pruned, cancelled, tuned
+        case ciLow = "ci_low", ciHigh = "ci_high", stoppedStep = "stopped_step"
     }
+
+    /// True if early stopping stopped any of its seeds.
+    public var isPruned: Bool { pruned > 0 }
 
     /// The configuration's label in tables, e.g. `adam` or `sgd (schedule=cosine)`.
     public var label: String { variant.isEmpty ? optimizer : "\(optimizer) (\(variant))" }
+    /// The label with the tuned keys, when there are any: `sgd-hd · sgd-hd.hyper_lr=0.00123`.
+    public var fullLabel: String { tuned.isEmpty ? label : "\(label) · \(tuned)" }
     /// The label with `†` appended when any seed diverged, so a lucky surviving seed cannot hide a divergence.
-    public var markedLabel: String { diverged > 0 ? label + " †" : label }
+    public var markedLabel: String { diverged > 0 ? fullLabel + " †" : fullLabel }
     /// The dataset × model cell this configuration belongs to.
     public var cell: CellKey { CellKey(dataset: dataset, model: model) }
 }
@@ -62,23 +78,35 @@ public enum Aggregation {
         var dataset, model, optimizer: String
         var lr: Double
         var variant: String
+        var tuned: String
 
-        init(_ p: Parameters) {
+        /// The configuration of parameters `p`; `tunedKeys` (see ``LRSampling/tunedKeys``) go to `tuned`.
+        init(_ p: Parameters, tunedKeys: Set<String>) {
             dataset = p.dataset ?? "-"
             model = p.model ?? "-"
             optimizer = p.optimizer ?? "-"
             lr = p.lr ?? .nan
-            variant = p.sortedKeys.filter { !Aggregation.configurationKeys.contains($0) }
-                .map { "\($0)=\(p[$0]?.description ?? "")" }.joined(separator: " ")
+            func text(_ keys: [String]) -> String {
+                keys.map { "\($0)=\(p[$0]?.description ?? "")" }.joined(separator: " ")
+            }
+            let others = p.sortedKeys.filter { !Aggregation.configurationKeys.contains($0) }
+            variant = text(others.filter { !tunedKeys.contains($0) })
+            tuned = text(others.filter(tunedKeys.contains))
+        }
+
+        /// True if `a` is this configuration (NaN rates compare equal: trials without an `lr`).
+        func matches(_ a: Aggregate) -> Bool {
+            dataset == a.dataset && model == a.model && optimizer == a.optimizer && variant == a.variant
+                && tuned == a.tuned && (lr == a.lr || (lr.isNaN && a.lr.isNaN))
         }
     }
 
     /// Trials grouped by configuration, in the order configurations first appear in the sweep.
-    static func groups(_ trials: [TrialRecord]) -> [(key: Key, trials: [TrialRecord])] {
+    static func groups(_ trials: [TrialRecord], tunedKeys: Set<String> = []) -> [(key: Key, trials: [TrialRecord])] {
         var index: [Key: Int] = [:]
         var out: [(key: Key, trials: [TrialRecord])] = []
         for t in trials {
-            let key = Key(t.parameters)
+            let key = Key(t.parameters, tunedKeys: tunedKeys)
             if let i = index[key] {
                 out[i].trials.append(t)
             } else {
@@ -99,21 +127,27 @@ public enum Aggregation {
 
     /// Aggregates over seeds, ordered by dataset, model and optimizer as first seen in the sweep, then LR.
     ///
-    /// A configuration whose every seed diverged has `n == 0` and a NaN mean.
-    public static func aggregate(_ data: ReportData) -> [Aggregate] {
-        let grouped = groups(data.trials)
+    /// A configuration whose every seed diverged has `n == 0` and a NaN mean. Pruned and cancelled seeds
+    /// are counted in their own fields and never averaged (their metrics, if any, are of a partial run).
+    /// - Parameter tunedKeys: distribution axes other than `lr` (see ``LRSampling``), kept out of labels.
+    public static func aggregate(_ data: ReportData, tunedKeys: Set<String> = []) -> [Aggregate] {
+        let grouped = groups(data.trials, tunedKeys: tunedKeys)
         let aggregates = grouped.map { key, trials in
             let sample = values(trials, metric: data.metric)
             let accuracies = data.metric == "val_accuracy" ? [] : values(trials, metric: "val_accuracy")
             let ci = Statistics.confidenceInterval(sample)
+            let pruned = trials.filter { $0.status == .pruned }
             return Aggregate(dataset: key.dataset, model: key.model, optimizer: key.optimizer, lr: key.lr,
                              variant: key.variant, seeds: trials.count, n: sample.count,
                              mean: Statistics.mean(sample), std: Statistics.sampleStandardDeviation(sample),
                              ciLow: ci?.lowerBound, ciHigh: ci?.upperBound,
                              diverged: trials.filter { $0.status == .diverged }.count,
                              failed: trials.filter { $0.status == .failed }.count,
-                             pending: trials.filter { !$0.status.isFinal }.count,
-                             accuracy: accuracies.isEmpty ? nil : Statistics.mean(accuracies))
+                             pending: trials.filter { $0.status == .pending || $0.status == .running }.count,
+                             accuracy: accuracies.isEmpty ? nil : Statistics.mean(accuracies),
+                             pruned: pruned.count, cancelled: trials.filter { $0.status == .cancelled }.count,
+                             stoppedStep: pruned.compactMap { stoppedStep($0, curves: data.curves) }.max(),
+                             tuned: key.tuned)
         }
         func firstSeen<T: Hashable>(_ f: (Aggregate) -> T) -> [T: Int] {
             var seen: [T: Int] = [:]
@@ -125,7 +159,40 @@ public enum Aggregation {
             let ka = [datasets[a.dataset] ?? 0, models[a.model] ?? 0, labels[a.label] ?? 0]
             let kb = [datasets[b.dataset] ?? 0, models[b.model] ?? 0, labels[b.label] ?? 0]
             if ka != kb { return ka.lexicographicallyPrecedes(kb) }
-            return a.lr < b.lr
+            if a.lr != b.lr { return a.lr < b.lr }
+            return a.tuned < b.tuned
         }
+    }
+
+    /// Where a pruned trial stopped: its `stopped_step`, else the last step of its curves.
+    static func stoppedStep(_ t: TrialRecord, curves: [String: [String: [CurvePoint]]]) -> Int? {
+        t.stoppedStep ?? curves[t.id]?.values.compactMap { $0.last?.step }.max()
+    }
+}
+
+extension Aggregate {
+    /// Decodes an aggregate, also from `results.json` files written before `pruned`, `cancelled`,
+    /// `stopped_step` and `tuned` existed.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        dataset = try c.decode(String.self, forKey: .dataset)
+        model = try c.decode(String.self, forKey: .model)
+        optimizer = try c.decode(String.self, forKey: .optimizer)
+        lr = try c.decode(Double.self, forKey: .lr)
+        variant = try c.decode(String.self, forKey: .variant)
+        seeds = try c.decode(Int.self, forKey: .seeds)
+        n = try c.decode(Int.self, forKey: .n)
+        mean = try c.decode(Double.self, forKey: .mean)
+        std = try c.decode(Double.self, forKey: .std)
+        ciLow = try c.decodeIfPresent(Double.self, forKey: .ciLow)
+        ciHigh = try c.decodeIfPresent(Double.self, forKey: .ciHigh)
+        diverged = try c.decode(Int.self, forKey: .diverged)
+        failed = try c.decode(Int.self, forKey: .failed)
+        pending = try c.decode(Int.self, forKey: .pending)
+        accuracy = try c.decodeIfPresent(Double.self, forKey: .accuracy)
+        pruned = try c.decodeIfPresent(Int.self, forKey: .pruned) ?? 0
+        cancelled = try c.decodeIfPresent(Int.self, forKey: .cancelled) ?? 0
+        stoppedStep = try c.decodeIfPresent(Int.self, forKey: .stoppedStep)
+        tuned = try c.decodeIfPresent(String.self, forKey: .tuned) ?? ""
     }
 }

@@ -55,11 +55,13 @@ public enum Ranking {
     /// Each optimizer (label) at its best initial LR, per configuration with the best mean among its LRs.
     ///
     /// Only configurations with at least one finished seed can be best, unless none has one
-    /// (then the optimizer is ranked last with a NaN mean).
+    /// (then the optimizer is ranked last with a NaN mean). Configurations that early stopping pruned,
+    /// even on one seed, are never candidates: they did not train every seed to the full budget, so
+    /// their mean (if any) is not comparable. An optimizer whose every configuration was pruned is not ranked.
     public static func bestPerOptimizer(_ aggregates: [Aggregate], goal: Goal) -> [Aggregate] {
         var best: [String: Aggregate] = [:]
         var labels: [String] = []
-        for a in aggregates {
+        for a in aggregates where !a.isPruned {
             guard let b = best[a.label] else {
                 best[a.label] = a
                 labels.append(a.label)

@@ -4,16 +4,18 @@ import SweepKit
 /// Everything a report shows, computed once from `ReportData` and shared by every renderer.
 ///
 /// It is also the JSON document (`report --format json`, `results.json`): `sweep`, `trials`
-/// [{id, parameters, status, attempts, metrics, curve}], `aggregates` and `ranking`, plus `wins`,
-/// `sensitivity`, `time_to_target` and `methods`. Decoding that JSON gives this type back, so the
-/// HTML and Markdown reports can be rebuilt from `results.json` alone.
+/// [{id, parameters, status, attempts, metrics, curve, stopped_step}], `aggregates` and `ranking`, plus
+/// `wins`, `sensitivity`, `time_to_target`, `methods`, `decisions` (early stopping's, in order), `compute`
+/// {steps_trained, steps_full_budget, fraction, …} and `lr_sampling`. Decoding that JSON gives this type
+/// back (also from files written before the last four existed), so the HTML and Markdown reports can be
+/// rebuilt from `results.json` alone.
 public struct Report: Sendable, Codable {
     /// The sweep: its name, ranking metric and goal, and how many trials ended in each status.
     public struct Sweep: Sendable, Hashable, Codable {
         public var name: String
         public var metric: String
         public var goal: Goal
-        /// Trials per status (`done`, `diverged`, `failed`, `pending`, `running`).
+        /// Trials per status (`done`, `diverged`, `failed`, `pruned`, `cancelled`, `pending`, `running`).
         public var counts: [String: Int]
     }
 
@@ -29,6 +31,13 @@ public struct Report: Sendable, Codable {
         public var seconds: Double?
         /// Metric name → [[step, value]] in step order (NaN where the value was not finite).
         public var curve: [String: [[Double]]]
+        /// Where early stopping stopped it (`pruned` trials); absent otherwise.
+        public var stoppedStep: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case id, parameters, status, attempts, metrics, reason, seconds, curve
+            case stoppedStep = "stopped_step"
+        }
     }
 
     public var sweep: Sweep
@@ -40,15 +49,22 @@ public struct Report: Sendable, Codable {
     public var timeToTarget: [TargetReach]
     /// The statistical methods, in words; every renderer prints them.
     public var methods: [String]
+    /// Early stopping's decisions in the order they were made (empty without early stopping).
+    public var decisions: [Decision]
+    /// Training steps used against the full budget.
+    public var compute: Compute
+    /// Whether the learning rates were a grid or drawn, and why.
+    public var lrSampling: LRSampling
 
     enum CodingKeys: String, CodingKey {
-        case sweep, trials, aggregates, ranking, wins, sensitivity, methods
-        case timeToTarget = "time_to_target"
+        case sweep, trials, aggregates, ranking, wins, sensitivity, methods, decisions, compute
+        case timeToTarget = "time_to_target", lrSampling = "lr_sampling"
     }
 
     /// Computes the report of `data`.
     public init(_ data: ReportData) {
-        let aggregates = Aggregation.aggregate(data)
+        let sampling = LRSampling.of(specText: data.specText, trials: data.trials)
+        let aggregates = Aggregation.aggregate(data, tunedKeys: Set(sampling.tunedKeys))
         let ranking = Ranking.rank(aggregates, goal: data.goal)
         var counts: [String: Int] = [:]
         for t in data.trials { counts[t.status.rawValue, default: 0] += 1 }
@@ -56,31 +72,34 @@ public struct Report: Sendable, Codable {
         trials = data.trials.map { t in
             TrialEntry(id: t.id, parameters: t.parameters, status: t.status, attempts: t.attempts,
                        metrics: t.metrics, reason: t.reason, seconds: t.seconds,
-                       curve: (data.curves[t.id] ?? [:]).mapValues { $0.map { [Double($0.step), $0.value] } })
+                       curve: (data.curves[t.id] ?? [:]).mapValues { $0.map { [Double($0.step), $0.value] } },
+                       stoppedStep: t.stoppedStep)
         }
+        decisions = data.decisions
+        compute = Compute.of(trials, decisions: data.decisions)
+        lrSampling = sampling
         self.aggregates = aggregates
         self.ranking = ranking
         wins = Ranking.wins(ranking)
         sensitivity = Sensitivity.analyse(aggregates, goal: data.goal)
         timeToTarget = []
-        methods = Self.methodStatements(metric: data.metric, goal: data.goal, seeds: aggregates.map(\.seeds))
+        methods = Self.methodStatements(metric: data.metric, goal: data.goal, seeds: aggregates.map(\.seeds),
+                                        sampling: sampling, pruned: aggregates.contains(where: \.isPruned))
         timeToTarget = TargetReach.analyse(self)
     }
 
     /// The trials of a configuration (all statuses), in sweep order.
     public func trials(of a: Aggregate) -> [TrialEntry] {
-        trials.filter { t in
-            let k = Aggregation.Key(t.parameters)
-            return k.dataset == a.dataset && k.model == a.model && k.optimizer == a.optimizer
-                && k.variant == a.variant && (k.lr == a.lr || (k.lr.isNaN && a.lr.isNaN))
-        }
+        let tuned = Set(lrSampling.tunedKeys)
+        return trials.filter { Aggregation.Key($0.parameters, tunedKeys: tuned).matches(a) }
     }
 
     /// The aggregates of one dataset × model cell.
     public func aggregates(in cell: CellKey) -> [Aggregate] { aggregates.filter { $0.cell == cell } }
 
     /// The method statements printed under every report.
-    static func methodStatements(metric: String, goal: Goal, seeds: [Int]) -> [String] {
+    static func methodStatements(metric: String, goal: Goal, seeds: [Int], sampling: LRSampling,
+                                 pruned: Bool) -> [String] {
         let direction = goal == .minimize ? "lower" : "higher"
         let maxSeeds = seeds.max() ?? 0
         var out = [
@@ -99,11 +118,52 @@ public struct Report: Sendable, Codable {
             "Time to target: the target is the worst ranked optimizer's best mean, so every ranked optimizer "
                 + "reaches it; steps (and seconds, from the `seconds` curve) are read from the mean curve over "
                 + "finished seeds at the optimizer's best LR, at the first evaluation that reaches the target.",
+            "Compute: steps trained is the sum over trials of the last step of each trial's curve (or the step "
+                + "where early stopping stopped it); the full budget is every trial run to the largest step any "
+                + "finished trial reached.",
         ]
+        if pruned {
+            out.append("Early stopping: pruned seeds are never averaged, and a configuration with any pruned seed "
+                + "is never ranked (it did not train every seed to the full budget); the full table keeps the mean "
+                + "of its finished seeds, if any, while the heatmap and the LR-sensitivity chart show it as pruned, "
+                + "with the furthest step its seeds reached. Cancelled seeds count like failed ones.")
+        }
+        if sampling.sampled {
+            out.append("Sampled learning rates (\(sampling.rule)): the LR-sensitivity chart plots every "
+                + "configuration on a log axis with a running median per optimizer (a window centred on each "
+                + "configuration by rate, max(3, n/5) of its n configurations wide, rounded up to odd); the best LR "
+                + "is the best configuration's rate, and the heatmap shows the best configuration per decade of "
+                + "rates.")
+        }
+        if !sampling.tunedKeys.isEmpty {
+            out.append("Drawn option axes (" + sampling.tunedKeys.map { "`\($0)`" }.joined(separator: ", ")
+                + ") are part of each configuration, like `lr`: each optimizer is ranked at its best drawn "
+                + "configuration.")
+        }
         if maxSeeds < 5 {
             out.append("Caution: at most \(maxSeeds) seed\(maxSeeds == 1 ? "" : "s") per configuration. With so few "
                 + "seeds the t-test has little power (a real difference often shows as ≈) and the intervals are wide.")
         }
         return out
+    }
+}
+
+extension Report {
+    /// Decodes a report, also from `results.json` files written before `decisions`, `compute` and
+    /// `lr_sampling` existed (they read as no decisions, the compute of the trials, and a grid).
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        sweep = try c.decode(Sweep.self, forKey: .sweep)
+        trials = try c.decode([TrialEntry].self, forKey: .trials)
+        aggregates = try c.decode([Aggregate].self, forKey: .aggregates)
+        ranking = try c.decode([RankedCell].self, forKey: .ranking)
+        wins = try c.decode([WinCount].self, forKey: .wins)
+        sensitivity = try c.decode([Sensitivity].self, forKey: .sensitivity)
+        timeToTarget = try c.decode([TargetReach].self, forKey: .timeToTarget)
+        methods = try c.decode([String].self, forKey: .methods)
+        decisions = try c.decodeIfPresent([Decision].self, forKey: .decisions) ?? []
+        compute = try c.decodeIfPresent(Compute.self, forKey: .compute) ?? Compute.of(trials, decisions: decisions)
+        lrSampling = try c.decodeIfPresent(LRSampling.self, forKey: .lrSampling)
+            ?? LRSampling(method: nil, earlyStopping: nil, sampled: false, rule: "not recorded", tunedKeys: [])
     }
 }

@@ -37,12 +37,17 @@ public struct Sensitivity: Sendable, Hashable, Codable {
     /// Sensitivity of every optimizer in every cell.
     ///
     /// An LR whose seeds all diverged counts as infinitely far from the best (it is the worst LR);
-    /// an LR with no outcome yet (only pending or failed seeds) is left out, since a crash says
-    /// nothing about the learning rate. Optimizers with no finished seed at any LR are skipped.
+    /// an LR with no outcome yet (only pending, failed or cancelled seeds) is left out, since a crash says
+    /// nothing about the learning rate. Pruned configurations are left out too: early stopping judged
+    /// them on part of a curve, and their final value is unknown (the charts show them as pruned).
+    /// Optimizers with no finished seed at any LR are skipped.
+    ///
+    /// With sampled rates (random or Sobol search) every configuration is one point, and `bestLR` is the
+    /// rate of the best configuration.
     public static func analyse(_ aggregates: [Aggregate], goal: Goal) -> [Sensitivity] {
         var keys: [String] = []
         var groups: [String: [Aggregate]] = [:]
-        for a in aggregates {
+        for a in aggregates where !a.isPruned {
             let k = [a.dataset, a.model, a.label].joined(separator: "\u{1F}")
             if groups[k] == nil { keys.append(k) }
             groups[k, default: []].append(a)

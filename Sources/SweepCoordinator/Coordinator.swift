@@ -45,6 +45,8 @@ public final class Coordinator {
     private var droppedMessages = 0
     private var lastDropLog = -Double.infinity
     private var finishedAtStart = 0
+    /// The sweep's trial count (the spec enumerates its configurations to count them).
+    private let trialTotal: Int
     private var lastTick = -Double.infinity
     /// Where to keep a live status snapshot (`DIR/status.json`), written about once a second.
     public var statusPath: String?
@@ -76,10 +78,17 @@ public final class Coordinator {
         self.authenticated = authenticated
         self.clock = clock ?? monotonicSeconds()
         let trials = spec.trials()
+        trialTotal = trials.count
         try store.prepare(spec: spec, trials: trials, now: Date().timeIntervalSince1970)
         scheduler = Scheduler(tasks: trials.lazy.map { spec.task(for: $0, attempt: 0) },
                               config: config ?? SchedulerConfig(retries: spec.retries),
-                              resumed: try store.loadStates(), handedBack: try store.loadHandBacks())
+                              resumed: try store.loadStates(), handedBack: try store.loadHandBacks(),
+                              metric: spec.metric, earlyStopping: spec.earlyStopping.map { ($0, spec.goal) },
+                              decisions: spec.earlyStopping == nil ? [] : try store.loadDecisions())
+        if spec.earlyStopping != nil {
+            // Early stopping continues from what it had seen and decided before a restart.
+            try store.apply(scheduler.replay(try store.loadPoints(of: spec.metric)), now: Date().timeIntervalSince1970)
+        }
         let done = scheduler.finishedCount
         finishedAtStart = done
         if done > 0 {
@@ -96,9 +105,9 @@ public final class Coordinator {
         let t = now - start
         let counts = scheduler.counts()
         let finishedHere = scheduler.finishedCount - finishedAtStart
-        let remaining = spec.trialCount - scheduler.finishedCount
+        let remaining = trialTotal - scheduler.finishedCount
         let eta = finishedHere > 0 ? Double(remaining) * t / Double(finishedHere) : nil
-        return CoordinatorSnapshot(counts: counts, total: spec.trialCount, workers: scheduler.workerSummaries(now: now),
+        return CoordinatorSnapshot(counts: counts, total: trialTotal, workers: scheduler.workerSummaries(now: now),
                                    elapsed: t, waitingReason: detailed ? scheduler.waitingReason() : nil, etaSeconds: eta,
                                    updated: Date().timeIntervalSince1970, finished: scheduler.isComplete,
                                    paused: scheduler.paused, stopping: scheduler.stopping, endpoint: endpoint,

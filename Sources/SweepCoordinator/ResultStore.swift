@@ -64,6 +64,16 @@ public final class ResultStore: Sendable {
         m.registerMigration("v2-drop-status-index") { db in
             try db.execute(sql: "DROP INDEX IF EXISTS trials_status")
         }
+        // Early stopping's decisions, in order: a restarted coordinator continues with them, and the
+        // report lists them.
+        m.registerMigration("v3-decisions") { db in
+            try db.execute(sql: """
+                CREATE TABLE decisions (
+                    time REAL NOT NULL, configuration TEXT NOT NULL, grp TEXT NOT NULL, step INTEGER NOT NULL,
+                    value REAL, promoted INTEGER NOT NULL, detail TEXT NOT NULL);
+                ALTER TABLE trials ADD COLUMN stopped_step INTEGER;
+                """)
+        }
         return m
     }
 
@@ -114,6 +124,29 @@ public final class ResultStore: Sendable {
                 states[id] = status.isFinal ? .finished(status, attempts: attempts) : .pending(attempts: attempts)
             }
             return states
+        }
+    }
+
+    /// Early stopping's decisions so far, in the order they were made.
+    public func loadDecisions() throws -> [StoppingDecision] {
+        try db.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM decisions ORDER BY rowid").map { row in
+                StoppingDecision(configuration: row["configuration"], group: row["grp"], step: row["step"],
+                                 value: row["value"] ?? .nan, promoted: row["promoted"], detail: row["detail"])
+            }
+        }
+    }
+
+    /// The points of one metric of every trial's current attempt, by step (what early stopping had
+    /// seen before a restart).
+    public func loadPoints(of metric: String) throws -> [(trialID: String, point: MetricPoint)] {
+        try db.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT p.trial_id, p.step, p.value FROM metric_points p JOIN trials t ON t.id = p.trial_id
+                WHERE p.name = ? AND p.attempt = t.attempts AND p.value IS NOT NULL ORDER BY p.step
+                """, arguments: [metric]).map { row in
+                (row["trial_id"], MetricPoint(step: row["step"], name: metric, value: row["value"]))
+            }
         }
     }
 
@@ -191,6 +224,20 @@ public final class ResultStore: Sendable {
                     try db.cachedStatement(sql: """
                         INSERT INTO events(time, kind, worker, trial_id, detail) VALUES (?, 'cancel', NULL, ?, ?)
                         """).execute(arguments: [now, id, reason])
+                case .recordPrune(let id, let step, let reason):
+                    try db.cachedStatement(sql: """
+                        UPDATE trials SET status = 'pruned', finished = ?, reason = ?, stopped_step = ? WHERE id = ?
+                        """).execute(arguments: [now, reason, step, id])
+                    try db.cachedStatement(sql: """
+                        DELETE FROM metric_points WHERE trial_id = ?
+                          AND attempt <> (SELECT attempts FROM trials WHERE id = ?)
+                        """).execute(arguments: [id, id])
+                case .recordDecision(let d):
+                    try db.cachedStatement(sql: """
+                        INSERT INTO decisions(time, configuration, grp, step, value, promoted, detail)
+                        VALUES (?, ?, ?, ?, ?, ?, ?)
+                        """).execute(arguments: [now, d.configuration, d.group, d.step, d.value.isFinite ? d.value : nil,
+                                                 d.promoted, d.detail])
                 case .recordEvent(let kind, let worker, let detail):
                     try db.cachedStatement(sql: """
                         INSERT INTO events(time, kind, worker, trial_id, detail) VALUES (?, ?, ?, NULL, ?)

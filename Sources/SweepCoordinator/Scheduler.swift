@@ -44,6 +44,10 @@ public enum SchedulerAction: Sendable, Hashable {
     case recordHandBack(trialID: String, attempt: Int, reason: String)
     /// The trial was cancelled (`lrsweep control … cancel`): it keeps its curve and runs again next time.
     case recordCancel(trialID: String, reason: String)
+    /// Early stopping stopped the trial's configuration: it keeps its curve and does not run again.
+    case recordPrune(trialID: String, step: Int, reason: String)
+    /// A decision of early stopping, kept so that a restarted coordinator continues with it.
+    case recordDecision(StoppingDecision)
     case recordEvent(kind: String, worker: String?, detail: String)
 }
 
@@ -73,10 +77,15 @@ public struct Scheduler: Sendable {
     public private(set) var paused = false
     /// No new leases, ever: the sweep ends once running trials have (`stop`, `cancel` without ids).
     public private(set) var stopping = false
-    private let tasks: [String: TrialTask]
+    let tasks: [String: TrialTask]
     private let order: [String]
     public private(set) var states: [String: TrialState]
-    private var workers: [String: WorkerState] = [:]
+    var workers: [String: WorkerState] = [:]
+    /// Early stopping, when the sweep has it, and each trial's configuration and group.
+    var stopper: EarlyStopper?
+    var configurations: [String: (configuration: String, group: String, seed: Int)] = [:]
+    var trialsOfConfiguration: [String: [String]] = [:]
+    let metric: String
     /// Pending trial ids in order; `retryQueue` (lost attempts) goes first.
     private var queue: [String]
     private var queueHead = 0
@@ -89,18 +98,35 @@ public struct Scheduler: Sendable {
     ///     keeps a large sweep from holding its tasks twice while the scheduler is built.
     ///   - resumed: states loaded from the store (finished trials and attempt counts); others start pending.
     ///   - handedBack: attempts of each trial that workers handed back in earlier runs.
+    ///   - earlyStopping: stop configurations within their groups (with the sweep's goal), restoring
+    ///     the decisions made before a restart.
     public init<Tasks: Sequence>(tasks: Tasks, config: SchedulerConfig, resumed: [String: TrialState] = [:],
-                                 handedBack: [String: Int] = [:])
+                                 handedBack: [String: Int] = [:], metric: String = "val_loss",
+                                 earlyStopping: (spec: EarlyStoppingSpec, goal: Goal)? = nil,
+                                 decisions: [StoppingDecision] = [])
     where Tasks.Element == TrialTask {
         self.config = config
         self.handedBackAttempts = handedBack
+        self.metric = metric
+        if let earlyStopping {
+            var stopper = EarlyStopper(spec: earlyStopping.spec, goal: earlyStopping.goal)
+            stopper.restore(decisions)
+            self.stopper = stopper
+        }
         var byID: [String: TrialTask] = [:]
         var states: [String: TrialState] = [:]
         var queue: [String] = []
         var order: [String] = []
+        var identities: [String: (configuration: String, group: String, seed: Int)] = [:]
+        var byConfiguration: [String: [String]] = [:]
         for t in tasks {
             byID[t.trial.id] = t
             order.append(t.trial.id)
+            if let groupBy = earlyStopping?.spec.groupBy {
+                let keys = Self.identity(of: t.trial.parameters, groupBy: groupBy)
+                identities[t.trial.id] = keys
+                byConfiguration[keys.configuration, default: []].append(t.trial.id)
+            }
             switch resumed[t.trial.id] {
             case .finished(let s, let a):
                 states[t.trial.id] = .finished(s, attempts: a)
@@ -127,6 +153,8 @@ public struct Scheduler: Sendable {
         self.pendingNeeds = needs
         self.states = states
         self.queue = queue
+        self.configurations = identities
+        self.trialsOfConfiguration = byConfiguration
     }
 
     // MARK: - Queries
@@ -170,7 +198,7 @@ public struct Scheduler: Sendable {
     }
 
     /// The one place trial states change, so the counts stay right.
-    private mutating func setState(_ id: String, _ new: TrialState) {
+    mutating func setState(_ id: String, _ new: TrialState) {
         let old = states.updateValue(new, forKey: id)
         if let old { statusCounts[Self.status(of: old), default: 0] -= 1 }
         statusCounts[Self.status(of: new), default: 0] += 1
@@ -235,7 +263,7 @@ public struct Scheduler: Sendable {
         guard case .running(let w, let a)? = states[p.trialID], w == id, a == p.attempt else {
             return [.recordEvent(kind: "stale", worker: id, detail: "progress of \(p.trialID) attempt \(p.attempt)")]
         }
-        return [.recordProgress(p)]
+        return [.recordProgress(p)] + observe(p.trialID, points: p.points, now: now)
     }
 
     /// An attempt ended. A result for an attempt that is no longer leased to this worker (its lease

@@ -4,7 +4,7 @@ import Yams
 extension SweepSpec {
     /// The top-level keys of a spec, in the order errors list them.
     public static let specKeys = ["name", "metric", "goal", "grid", "seeds", "train", "optimizers", "retries",
-                                  "trainer"]
+                                  "trainer", "search", "early_stopping"]
 
     /// Reads and validates the spec file at `path`.
     ///
@@ -64,18 +64,27 @@ extension SweepSpec {
         let seeds = try section["seeds"].map { try parseSeeds($0.value, reader: reader) } ?? [1]
         let retries = try section["retries"].map { try reader.int($0.value, "retries", .atLeast(0)) } ?? 2
         let hasTrainer = section["trainer"] != nil
-        let grid = try parseGrid(gridEntry, hasTrainer: hasTrainer, catalog: catalog, reader: reader)
+        let (search, methodNode) = try section["search"].map { try parseSearch($0, reader: reader) }
+            ?? (SearchSpec(), nil)
+        let (grid, keyNodes) = try parseGrid(gridEntry, hasTrainer: hasTrainer, search: search, catalog: catalog,
+                                             reader: reader)
         let train = try section["train"].map {
             try parseTrain($0, grid: grid, catalog: catalog, reader: reader)
         } ?? TrainConfig()
+        try checkSearch(grid: grid, keyNodes: keyNodes, train: train, search: search, methodNode: methodNode,
+                        reader: reader)
         let optimizers = try section["optimizers"].map {
             try parseOptimizers($0, hasTrainer: hasTrainer, catalog: catalog, reader: reader)
         } ?? [:]
         let trainer = try section["trainer"].map { try parseTrainer($0, grid: grid, reader: reader) }
+        let earlyStopping = try section["early_stopping"].flatMap {
+            try parseEarlyStopping($0, grid: grid, train: train, search: search, hasTrainer: hasTrainer,
+                                   reader: reader)
+        }
 
         return SweepSpec(name: name, metric: metric, goal: goal, grid: grid, seeds: seeds, train: train,
-                         optimizers: optimizers, retries: retries, trainer: trainer, sourceText: text,
-                         sourcePath: file)
+                         optimizers: optimizers, retries: retries, trainer: trainer, search: search,
+                         earlyStopping: earlyStopping, sourceText: text, sourcePath: file)
     }
 
     // MARK: - Top-level scalars

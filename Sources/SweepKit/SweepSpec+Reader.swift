@@ -176,12 +176,14 @@ extension SweepSpec {
         case any
         case positive
         case atLeast(Double)
+        case above(Double)
 
         func admits(_ d: Double) -> Bool {
             switch self {
             case .any: return true
             case .positive: return d > 0
             case .atLeast(let lo): return d >= lo
+            case .above(let lo): return d > lo
             }
         }
 
@@ -192,6 +194,8 @@ extension SweepSpec {
             case .positive: return " > 0"
             case .atLeast(let lo):
                 return lo == lo.rounded() && abs(lo) < 1e15 ? " ≥ \(Int(lo))" : " ≥ \(lo)"
+            case .above(let lo):
+                return lo == lo.rounded() && abs(lo) < 1e15 ? " > \(Int(lo))" : " > \(lo)"
             }
         }
     }

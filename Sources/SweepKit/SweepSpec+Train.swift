@@ -32,7 +32,7 @@ extension SweepSpec {
         }
         if let optionsEntry {
             var schedules = [config.schedule]
-            for value in grid.first(where: { $0.key == "schedule" })?.values ?? [] {
+            for value in grid.first(where: { $0.key == "schedule" })?.possibleValues ?? [] {
                 if let s = value.stringValue, !schedules.contains(s) { schedules.append(s) }
             }
             config.scheduleOptions = try parseScheduleOptions(optionsEntry, schedules: schedules, catalog: catalog,

@@ -108,6 +108,13 @@ extension SweepSpec {
                                                       knownLabel: "placeholders (the grid keys and seed, "
                                                           + "trial_id, out_dir)"), at: item)
             }
+            for name in placeholders(in: scalar.string) {
+                // Trials the axis doesn't apply to have no such parameter: the braces would reach the program.
+                guard let condition = grid.first(where: { $0.key == name })?.condition else { continue }
+                throw reader.error("placeholder {\(name)} names an option axis that only trials with "
+                                   + "\(condition) have; read it from the LRSWEEP_PARAMS_JSON environment "
+                                   + "variable instead", at: item)
+            }
             argv.append(scalar.string)
         }
         return argv

@@ -1,11 +1,42 @@
 /// One axis of the grid: a key and the values it takes, in the order the spec lists them.
+///
+/// A list axis holds its values in `values`. A distribution axis (random and Sobol search only)
+/// holds its ``Distribution`` instead and has no `values`. An axis with a ``condition`` (an
+/// optimizer or schedule option, `sgd-hd.hyper_lr`) applies only to the trials that meet it; the
+/// others have no such parameter and are not multiplied by it.
 public struct GridAxis: Sendable, Hashable {
     public var key: String
     public var values: [ParamValue]
+    /// Nil for a list axis; the distribution its values are drawn from otherwise.
+    public var distribution: Distribution?
+    /// Nil for an axis that applies to every trial.
+    public var condition: AxisCondition?
 
-    public init(key: String, values: [ParamValue]) {
+    public init(key: String, values: [ParamValue], distribution: Distribution? = nil,
+                condition: AxisCondition? = nil) {
         self.key = key
         self.values = values
+        self.distribution = distribution
+        self.condition = condition
+    }
+
+    /// Every value the axis can give a trial: its list, or a choice's values; empty for a numeric
+    /// distribution (its values are only known once drawn).
+    public var possibleValues: [ParamValue] {
+        switch distribution {
+        case nil: return values
+        case .choice(let choices)?: return choices
+        default: return []
+        }
+    }
+
+    /// True for an axis drawn from a log-uniform, uniform or integer distribution: tuned like `lr`
+    /// rather than a structure of the comparison.
+    public var isNumericDistribution: Bool {
+        switch distribution {
+        case nil, .choice?: return false
+        default: return true
+        }
     }
 }
 
@@ -35,13 +66,20 @@ public struct SweepSpec: Sendable {
     /// The spec file's text and path, kept in the results store with the sweep.
     public var sourceText: String
     public var sourcePath: String
+    /// How configurations are chosen (`search:`); grid by default.
+    public var search: SearchSpec = .init()
+    /// Early stopping within comparison groups (`early_stopping:`); nil for none.
+    public var earlyStopping: EarlyStoppingSpec?
 
     /// Internal: a spec exists only validated, from a file (``parse(text:file:catalog:)``) or from
     /// one of the checked builders (``noopBenchmark(trials:)``, ``rollouts(name:model:dataset:seeds:train:payload:retries:catalog:)``).
     public init(name: String, metric: String = "val_loss", goal: Goal? = nil, grid: [GridAxis], seeds: [Int] = [1],
          train: TrainConfig = TrainConfig(), optimizers: [String: [String: ParamValue]] = [:],
          retries: Int = 2, trainer: TrainerSpec? = nil, kind: TrialKind? = nil, payload: String? = nil,
+         search: SearchSpec = .init(), earlyStopping: EarlyStoppingSpec? = nil,
          sourceText: String = "", sourcePath: String = "") {
+        self.search = search
+        self.earlyStopping = earlyStopping
         self.kind = kind ?? (trainer == nil ? .engine : .command)
         self.payload = payload
         self.name = name
@@ -57,44 +95,63 @@ public struct SweepSpec: Sendable {
         self.sourcePath = sourcePath
     }
 
-    /// Number of trials: the product of the axis sizes times the number of seeds.
-    public var trialCount: Int { grid.reduce(seeds.count) { $0 * $1.values.count } }
-
-    /// The cartesian product of the grid with every seed, in a stable order.
+    /// Number of trials: `trials().count`, computed without building the trials.
     ///
-    /// The first axis varies slowest and the seed fastest, so the seeds of one configuration are
-    /// neighbours (and finish close together, which makes early partial reports useful).
+    /// A plain grid is the product of the axis sizes times the number of seeds; with conditional
+    /// axes or draws the configurations are enumerated (``configurations()``).
+    public var trialCount: Int {
+        if search.method == .grid && grid.allSatisfy({ $0.condition == nil && $0.distribution == nil }) {
+            return grid.reduce(seeds.count) { $0 * $1.values.count }
+        }
+        var count = 0
+        forEachConfiguration { _ in count += 1 }
+        return count * seeds.count
+    }
+
+    /// Every configuration with every seed, in a stable order.
+    ///
+    /// The order is that of ``configurations()`` (list axes in spec order, the first slowest, then
+    /// the draws), with the seed fastest, so the seeds of one configuration are neighbours (and
+    /// finish close together, which makes early partial reports useful).
     ///
     /// - Complexity: O(trials × axes).
     public func trials() -> [Trial] {
         var result: [Trial] = []
         result.reserveCapacity(trialCount)
         var index = 0
-        func expand(_ axis: Int, _ params: Parameters) {
-            if axis == grid.count {
-                for seed in seeds {
-                    var p = params
-                    p["seed"] = .int(seed)
-                    result.append(Trial(sweepName: name, index: index, parameters: p))
-                    index += 1
-                }
-                return
-            }
-            for value in grid[axis].values {
-                var p = params
-                p[grid[axis].key] = value
-                expand(axis + 1, p)
+        forEachConfiguration { configuration in
+            for seed in seeds {
+                var p = configuration
+                p["seed"] = .int(seed)
+                result.append(Trial(sweepName: name, index: index, parameters: p))
+                index += 1
             }
         }
-        expand(0, Parameters())
         return result
     }
 
     /// What a worker needs to run `trial` as attempt number `attempt` (1-based).
+    ///
+    /// The options of the trial's optimizer are the `optimizers:` section's, overridden by the
+    /// trial's own `OPTIMIZER.OPTION` parameters (option axes); schedule option parameters reach the
+    /// train config through ``TrainConfig/applying(_:)``.
     public func task(for trial: Trial, attempt: Int) -> TrialTask {
         let optimizer = trial.parameters.optimizer ?? ""
+        var options = optimizers[optimizer] ?? [:]
+        for (option, value) in Self.methodOptions(of: optimizer, in: trial.parameters) { options[option] = value }
         return TrialTask(trial: trial, attempt: attempt, train: train.applying(trial.parameters),
-                         optimizerOptions: optimizers[optimizer] ?? [:], metric: metric, trainer: trainer,
+                         optimizerOptions: options, metric: metric, trainer: trainer,
                          kind: kind, payload: payload)
+    }
+
+    /// The `METHOD.OPTION` parameters of `method`, by option name.
+    static func methodOptions(of method: String, in parameters: Parameters) -> [String: ParamValue] {
+        guard !method.isEmpty else { return [:] }
+        let prefix = method + "."
+        var options: [String: ParamValue] = [:]
+        for (key, value) in parameters.values where key.hasPrefix(prefix) && key.count > prefix.count {
+            options[String(key.dropFirst(prefix.count))] = value
+        }
+        return options
     }
 }

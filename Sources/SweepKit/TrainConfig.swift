@@ -41,6 +41,9 @@ public struct TrainConfig: Sendable, Hashable, Codable {
                               "weight_decay", "schedule", "schedule_options", "threads"]
 
     /// This config with any of its fields that appear as trial parameters replaced by the trial's value.
+    ///
+    /// Schedule option parameters of the trial's schedule (`step.gamma` when the schedule is `step`,
+    /// from a schedule option axis) override `scheduleOptions`; those of other schedules are ignored.
     public func applying(_ parameters: Parameters) -> TrainConfig {
         var c = self
         if let v = parameters["batch_size"]?.intValue { c.batchSize = v }
@@ -52,6 +55,9 @@ public struct TrainConfig: Sendable, Hashable, Codable {
         if let v = parameters["weight_decay"]?.doubleValue { c.weightDecay = v }
         if let v = parameters["schedule"]?.stringValue { c.schedule = v }
         if let v = parameters["threads"]?.intValue { c.threads = v }
+        for (option, value) in SweepSpec.methodOptions(of: c.schedule, in: parameters) {
+            c.scheduleOptions[option] = value
+        }
         return c
     }
 }

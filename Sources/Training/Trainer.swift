@@ -3,10 +3,11 @@ import SweepKit
 
 /// The training loop of one trial: minibatch steps, periodic validation, final test.
 ///
-/// Each step: gather a batch from this epoch's seeded permutation, zero the gradients, forward,
-/// fused softmax cross-entropy, backward, set the optimizer's schedule factor
-/// `schedule.factor(step:totalSteps:)`, and `optimizer.update(views, step:)` over every parameter
-/// in a fixed order. Weight decay is the optimizer's business (``OptimizerContext/weightDecay``).
+/// Each step is the engine's ``TrainingStep`` (the one the controller's episodes take too): a batch
+/// from this epoch's seeded permutation, zeroed gradients, forward, fused softmax cross-entropy,
+/// backward, then `optimizer.update` over every parameter in a fixed order at the schedule's factor
+/// `schedule.factor(step:totalSteps:)`. Weight decay is the optimizer's business
+/// (``OptimizerContext/weightDecay``).
 ///
 /// Every `evalEvery` steps and after the last step the validation split is evaluated, the
 /// schedule observes the validation loss, and an ``TrainingEvent/evaluation(step:metrics:)`` is
@@ -17,19 +18,18 @@ import SweepKit
 /// reduction runs in a fixed order, so two runs give bit-identical losses.
 final class Trainer {
     let request: TrainingRequest
-    let model: Sequential
-    let split: DataSplit
+    /// The child and its step, shared with the learned controller's episodes.
+    let training: TrainingStep
     let optimizer: any Optimizer
     var schedule: any Schedule
     let totalSteps: Int
     let stepsPerEpoch: Int
-    let batchSize: Int
     let evalEvery: Int
-    let seed: Int
 
-    private let loss = SoftmaxCrossEntropy()
-    private var loader = BatchLoader()
-    private var shuffleRNG: SplitMix64
+    /// The child network.
+    var model: Sequential { training.model }
+    /// Which images it trains and validates on.
+    var split: DataSplit { training.split }
 
     init(_ request: TrainingRequest, data: DataLocator) throws {
         self.request = request
@@ -42,16 +42,10 @@ final class Trainer {
         guard c.threads >= 1 else { throw TrainingError.badConfig("threads must be at least 1") }
         if let s = c.steps, s < 1 { throw TrainingError.badConfig("steps must be at least 1, got \(s)") }
         if let e = c.epochs, !(e > 0) { throw TrainingError.badConfig("epochs must be positive, got \(e)") }
-        seed = p.seed ?? 0
-        batchSize = c.batchSize
         evalEvery = c.evalEvery
-
-        let dataset = try DatasetCache.load(datasetName, locator: data)
-        split = try DataSplit(data: dataset, seed: seed, trainSize: c.trainSize, valSize: c.valSize)
-        model = try ModelFactory.make(modelName, inputShape: dataset.train.sampleShape,
-                                      classes: dataset.train.classes, seed: seed, dataset: datasetName)
-
-        stepsPerEpoch = (split.trainIndices.count + batchSize - 1) / batchSize
+        training = try TrainingStep(model: modelName, dataset: datasetName, seed: p.seed ?? 0, batchSize: c.batchSize,
+                                    trainSize: c.trainSize, valSize: c.valSize, threads: c.threads, data: data)
+        stepsPerEpoch = training.stepsPerEpoch
         if let s = c.steps {
             totalSteps = s
         } else if let e = c.epochs {
@@ -65,22 +59,18 @@ final class Trainer {
                                                context: context)
         let scheduleName = p.schedule ?? c.schedule
         schedule = try ScheduleRegistry.make(name: scheduleName, options: c.scheduleOptions, context: context)
-        shuffleRNG = SplitMix64(seed: seed, stream: SplitMix64.Stream.shuffling)
     }
 
     /// Runs to the end, to divergence, or until `shouldStop` returns true.
     func run(shouldStop: () -> Bool, onEvent: (TrainingEvent) -> Void) -> TrainingSummary {
-        BLAS.setThreads(request.config.threads)
+        training.useThreads()
         let clock = ContinuousClock()
         let start = clock.now
         func elapsed() -> Double {
             let d = clock.now - start
             return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
         }
-        let views = model.parameterViews
         let progressEvery = Swift.max(1, (totalSteps + 99) / 100)  // at most ~100 progress events
-        var order: [Int] = []
-        var cursor = 0
         var lossSum = 0.0
         var lossCount = 0
         var metrics: [String: Double] = [:]
@@ -94,28 +84,13 @@ final class Trainer {
 
         for step in 1...totalSteps {
             if shouldStop() { return finish(.failed, steps: step - 1, reason: "stopped") }
-            if cursor >= order.count {
-                order = split.trainIndices.shuffled(using: &shuffleRNG)
-                cursor = 0
-            }
-            let end = Swift.min(cursor + batchSize, order.count)
-            loader.load(split.data.train, indices: order[cursor..<end])
-            cursor = end
-
-            model.zeroGradients()
-            let logits = model.forward(loader.images, mode: .training)
-            let batchLoss = loader.labels.withUnsafeBufferPointer {
-                loss.evaluate(logits: logits, labels: $0, computeGradient: true).loss
-            }
+            let batchLoss = training.computeGradients()
             guard batchLoss.isFinite else {
                 return finish(.diverged, steps: step - 1, reason: "loss became \(batchLoss) at step \(step)")
             }
-            _ = model.backward(loss.gradientBuffer)
-            // rl-schedule hook (Controller/RLSchedule.swift): an optimizer that observes the model decides here.
-            (optimizer as? any TrainingObserver)?.willUpdate(step: step, batchLoss: batchLoss, model: model,
-                                                             split: split)
-            optimizer.scheduleFactor = schedule.factor(step: step, totalSteps: totalSteps)
-            optimizer.update(views, step: step)
+            // rl-schedule hook (Optimizers/RLSchedule.swift): an optimizer that observes the model decides here.
+            (optimizer as? any TrainingObserver)?.willUpdate(step: step, batchLoss: batchLoss, training: training)
+            training.apply(optimizer, scheduleFactor: schedule.factor(step: step, totalSteps: totalSteps), step: step)
             lossSum += batchLoss
             lossCount += 1
 
@@ -123,7 +98,7 @@ final class Trainer {
                 onEvent(.progress(step: step, totalSteps: totalSteps))
             }
             if (evalEvery > 0 && step % evalEvery == 0) || step == totalSteps {
-                let (valLoss, valAccuracy) = evaluate(split.data.train, indices: split.validationIndices)
+                let (valLoss, valAccuracy) = evaluate(training.images, indices: training.validationIndices)
                 lastEvaluated = step
                 metrics["train_loss"] = lossSum / Double(Swift.max(lossCount, 1))
                 lossSum = 0
@@ -144,33 +119,17 @@ final class Trainer {
             }
         }
         precondition(lastEvaluated == totalSteps, "the last step is always evaluated")
-        let test = split.data.test
+        let test = training.testImages
         let (testLoss, testAccuracy) = evaluate(test, indices: Array(0..<test.count))
         metrics["test_loss"] = testLoss
         metrics["test_accuracy"] = testAccuracy
         return finish(.done, steps: totalSteps, reason: nil)
     }
 
-    /// Mean loss and accuracy of the model (evaluation mode) on `indices` of `set`, in batches
-    /// of the training batch size so the layers' buffers are reused, not grown.
+    /// Mean loss and accuracy of the model (evaluation mode) on `indices` of `set`
+    /// (``TrainingStep/evaluate(_:indices:)``).
     func evaluate(_ set: LabeledImages, indices: [Int]) -> (loss: Double, accuracy: Double) {
-        guard !indices.isEmpty else { return (.nan, .nan) }
-        var total = 0.0
-        var correct = 0
-        var start = 0
-        let chunk = Swift.max(batchSize, 1)
-        while start < indices.count {
-            let end = Swift.min(start + chunk, indices.count)
-            loader.load(set, indices: indices[start..<end])
-            let logits = model.forward(loader.images, mode: .evaluation)
-            let (l, c) = loader.labels.withUnsafeBufferPointer {
-                loss.evaluate(logits: logits, labels: $0, computeGradient: false)
-            }
-            total += l * Double(end - start)
-            correct += c
-            start = end
-        }
-        return (total / Double(indices.count), Double(correct) / Double(indices.count))
+        training.evaluate(set, indices: indices)
     }
 }
 

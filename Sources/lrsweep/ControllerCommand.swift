@@ -1,11 +1,7 @@
 import ArgumentParser
 import Foundation
-import Logging
-import Reports
-import SweepCoordinator
+import LRController
 import SweepKit
-import SweepWorker
-import Synchronization
 import Training
 
 /// `lrsweep controller train | show`: the PPO learning-rate controller of `rl-schedule`
@@ -25,53 +21,6 @@ struct ControllerCommand: ParsableCommand {
 
 enum ActionChoice: String, ExpressibleByArgument, CaseIterable {
     case discrete, continuous
-}
-
-/// PPO's settings as flags (defaults from ALGORITHMS.md §3).
-struct PPOFlags: ParsableArguments {
-    @Option(name: .long, help: "Discount γ.") var gamma: Double = 1
-    @Option(name: .customLong("gae-lambda"), help: "GAE λ.") var gaeLambda: Double = 0.95
-    @Option(name: .customLong("clip-range"), help: "Clip range ε of the surrogate.") var clipRange: Double = 0.2
-    @Option(name: .customLong("value-coef"), help: "Value-loss coefficient.") var valueCoef: Double = 0.5
-    @Option(name: .customLong("entropy-coef"), help: "Entropy-bonus coefficient.") var entropyCoef: Double = 0.1
-    @Option(name: .customLong("ppo-lr"), help: "Adam learning rate of the controller's networks.")
-    var ppoLR: Double = 3e-3
-    @Option(name: .customLong("ppo-epochs"), help: "Epochs per PPO update.") var ppoEpochs: Int = 4
-    @Option(name: .long, help: "Minibatches per epoch.") var minibatches: Int = 4
-    @Option(name: .customLong("max-grad-norm"), help: "Gradient-norm clip of both networks together.")
-    var maxGradNorm: Double = 0.5
-    @Option(name: .customLong("obs-clip"), help: "Normalised observations are clipped to ±this.")
-    var obsClip: Double = 10
-    @Option(name: .customLong("reward-clip"), help: "Scaled rewards are clipped to ±this.")
-    var rewardClip: Double = 10
-    @Option(name: .long, help: "Hidden widths of actor and critic, comma-separated.") var hidden: String = "32,32"
-
-    func config() throws -> PPOConfig {
-        var c = PPOConfig()
-        c.gamma = gamma
-        c.gaeLambda = gaeLambda
-        c.clipRange = clipRange
-        c.valueCoefficient = valueCoef
-        c.entropyCoefficient = entropyCoef
-        c.learningRate = ppoLR
-        c.epochs = ppoEpochs
-        c.minibatches = minibatches
-        c.maxGradNorm = maxGradNorm
-        c.observationClip = obsClip
-        c.rewardClip = rewardClip
-        let widths = hidden.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !widths.isEmpty, widths.allSatisfy({ ($0 ?? 0) > 0 }) else {
-            throw ValidationError("--hidden must be positive widths separated by commas, e.g. 32,32")
-        }
-        c.hidden = widths.compactMap { $0 }
-        guard ppoEpochs >= 1, minibatches >= 1 else {
-            throw ValidationError("--ppo-epochs and --minibatches must be at least 1")
-        }
-        guard (0...1).contains(gamma), (0...1).contains(gaeLambda), clipRange > 0, ppoLR > 0, maxGradNorm > 0 else {
-            throw ValidationError("need γ, λ in [0, 1] and a positive clip range, --ppo-lr and --max-grad-norm")
-        }
-        return c
-    }
 }
 
 struct ControllerTrainCommand: ParsableCommand {
@@ -136,313 +85,104 @@ struct ControllerTrainCommand: ParsableCommand {
             throw ValidationError("--batch-size, --val-size, --threads and --jobs must be ≥ 1, --workers ≥ 0")
         }
         guard lrNoise >= 0 else { throw ValidationError("--lr-noise must be ≥ 0") }
-        _ = try rates()
-        _ = try ppo.config()
-    }
-
-    func rates() throws -> [Double] {
-        let r = initialLRs.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
-        guard !r.isEmpty, r.allSatisfy({ ($0 ?? 0) > 0 }) else {
+        guard commaList(initialLRs, Double.self)?.allSatisfy({ $0 > 0 }) == true else {
             throw ValidationError("--initial-lrs must be positive numbers separated by commas, e.g. 1e-2,1e-3,1e-4")
         }
-        return r.compactMap { $0 }
+        _ = try ppo.config()
     }
 
     func run() throws {
         guard Catalog.builtin.isKnownModel(model) else {
             throw UserError("unknown model '\(model)'; see `lrsweep models`")
         }
-        let episode = EpisodeSetup(model: model, dataset: dataset, steps: steps, batchSize: batchSize,
-                                   trainSize: trainSize, valSize: valSize, interval: interval, seed: 0,
-                                   initialRates: try rates(), rateNoise: lrNoise, threads: threads)
-        let settings = ControllerTrainingSettings(
-            episode: episode, episodes: episodes, episodesPerUpdate: episodesPerUpdate, seed: seed,
-            actions: actions == .discrete ? .paperDiscrete : .paperContinuous, ppo: try ppo.config())
-        // Fail early, with the install hint, if the data is not there.
         do {
-            _ = try DatasetCache.load(dataset)
-        } catch let e as TrainingError {
-            throw UserError(e.description)
-        }
-        let workDir = work ?? out + ".runs"
-        let backend: any RolloutBackend
-        var sweepBackend: SweepRollouts?
-        if connect == nil && workers == 0 && inprocWorkers == 0 {
-            backend = InProcessRollouts(jobs: jobs)
-        } else {
-            let b = try SweepRollouts(bind: connect ?? "tcp://127.0.0.1:*", workDir: workDir,
-                                      localWorkers: connect == nil ? workers : 0, inProcessWorkers: inprocWorkers,
-                                      threads: threads, showProgress: !json)
-            sweepBackend = b
-            backend = b
-        }
-        defer { sweepBackend?.shutdown() }
-        let updates = settings.updates
-        if !json {
-            FileHandle.standardError.write(Data(("training a controller: \(episodes) episodes of \(steps) steps "
-                + "(\(model) on \(dataset)), \(updates) PPO updates\n").utf8))
-        }
-        let file: ControllerFile
-        do {
-            file = try trainController(settings, backend: backend) { u, s in
-                if json {
-                    var line: [String: Double] = ["update": Double(u + 1), "mean_return": s.meanReturn,
-                                                  "mean_final_val_loss": s.meanFinalValidationLoss,
-                                                  "policy_loss": s.policyLoss, "value_loss": s.valueLoss,
-                                                  "entropy": s.entropy, "approx_kl": s.approxKL,
-                                                  "clip_fraction": s.clipFraction, "diverged": Double(s.diverged)]
-                    line = line.filter { $0.value.isFinite }
-                    printJSONLine(line)
-                } else {
-                    print(String(format: "update %d/%d: mean return %.3f · final val loss %.4f · entropy %.3f · "
-                                 + "KL %.4f · clipped %.2f%@", u + 1, updates, s.meanReturn,
-                                 s.meanFinalValidationLoss, s.entropy, s.approxKL, s.clipFraction,
-                                 s.diverged > 0 ? " · \(s.diverged) diverged" : ""))
+            _ = try DatasetCache.load(dataset)  // fail early, with the install hint, if the data is not there
+            ControllerPolicies.register()  // in-process workers may be handed rl-schedule trials
+            let episode = EpisodeSetup(model: model, dataset: dataset, steps: steps, batchSize: batchSize,
+                                       trainSize: trainSize, valSize: valSize, interval: interval, seed: 0,
+                                       initialRates: commaList(initialLRs, Double.self) ?? [], rateNoise: lrNoise,
+                                       threads: threads)
+            let settings = ControllerTrainingSettings(
+                episode: episode, episodes: episodes, episodesPerUpdate: episodesPerUpdate, seed: seed,
+                actions: actions == .discrete ? .paperDiscrete : .paperContinuous, ppo: try ppo.config())
+            var bar: ProgressBar?
+            let sweep = connect == nil && workers == 0 && inprocWorkers == 0 ? nil : try SweepRollouts(
+                bind: connect ?? "tcp://127.0.0.1:*", workDir: work ?? out + ".runs",
+                localWorkers: connect == nil ? workers : 0, inProcessWorkers: inprocWorkers, threads: threads,
+                executable: currentExecutable(), logger: Logs.logger("lrsweep.controller", level: .warning)) {
+                    switch $0 {
+                    case .waitingForWorkers(let endpoint):
+                        FileHandle.standardError.write(Data(("rollout coordinator listening on \(endpoint); "
+                            + "start workers with: lrsweep worker --connect \(endpoint) --stay\n").utf8))
+                    case .progress(let u, let done, let total, let workers, let seconds):
+                        if json { return }
+                        bar = bar ?? ProgressBar(label: "update \(u) episodes")
+                        bar?.update(done: done, total: total, detail: "workers \(workers) · \(formatDuration(seconds))",
+                                    force: done == total)
+                    case .updateEnded:
+                        bar?.finish()
+                        bar = nil
+                    }
                 }
+            defer { sweep?.shutdown() }
+            if !json { FileHandle.standardError.write(Data((ControllerReport.header(settings) + "\n").utf8)) }
+            let file = try trainController(settings, backend: sweep ?? InProcessRollouts(jobs: jobs)) { u, stats in
+                if json { printJSONLine(ControllerReport.updateJSON(u, stats)) } else {
+                    print(ControllerReport.updateLine(u, of: settings.updates, stats))
+                }
+            }
+            do {
+                try file.write(to: out)
+            } catch {
+                throw RuntimeFailure("cannot write \(out): \(error.localizedDescription)")
+            }
+            if json { printJSONLine(ControllerTrainingSummary(file, out: out)) } else {
+                print(ControllerReport.summaryLine(file, out: out))
             }
         } catch let e as TrainingError {
             throw UserError(e.description)
         }
-        do {
-            try file.write(to: out)
-        } catch {
-            throw RuntimeFailure("cannot write \(out): \(error.localizedDescription)")
-        }
-        if json {
-            printJSONLine(ControllerSummary(out: out, finalReturn: file.training.finalReturn,
-                                            finalValLoss: file.training.finalValidationLoss,
-                                            seconds: file.training.seconds, updates: updates))
-        } else {
-            print("wrote \(out) in \(formatDuration(file.training.seconds)); "
-                  + "use it with `optimizer: rl-schedule` and `controller: \(out)`")
-        }
     }
 }
 
-struct ControllerSummary: Encodable {
-    var out: String
-    var finalReturn: Double
-    var finalValLoss: Double
-    var seconds: Double
-    var updates: Int
+/// PPO's settings as flags (defaults from ALGORITHMS.md §3).
+struct PPOFlags: ParsableArguments {
+    @Option(name: .long, help: "Discount γ.") var gamma: Double = 1
+    @Option(name: .customLong("gae-lambda"), help: "GAE λ.") var gaeLambda: Double = 0.95
+    @Option(name: .customLong("clip-range"), help: "Clip range ε of the surrogate.") var clipRange: Double = 0.2
+    @Option(name: .customLong("value-coef"), help: "Value-loss coefficient.") var valueCoef: Double = 0.5
+    @Option(name: .customLong("entropy-coef"), help: "Entropy-bonus coefficient.") var entropyCoef: Double = 0.1
+    @Option(name: .customLong("ppo-lr"), help: "Adam learning rate of the controller's networks.")
+    var ppoLR: Double = 3e-3
+    @Option(name: .customLong("ppo-epochs"), help: "Epochs per PPO update.") var ppoEpochs: Int = 4
+    @Option(name: .long, help: "Minibatches per epoch.") var minibatches: Int = 4
+    @Option(name: .customLong("max-grad-norm"), help: "Gradient-norm clip of both networks together.")
+    var maxGradNorm: Double = 0.5
+    @Option(name: .customLong("obs-clip"), help: "Normalised observations are clipped to ±this.")
+    var obsClip: Double = 10
+    @Option(name: .customLong("reward-clip"), help: "Scaled rewards are clipped to ±this.")
+    var rewardClip: Double = 10
+    @Option(name: .long, help: "Hidden widths of actor and critic, comma-separated.") var hidden: String = "32,32"
 
-    enum CodingKeys: String, CodingKey {
-        case out, seconds, updates
-        case finalReturn = "final_return", finalValLoss = "final_val_loss"
+    func config() throws -> PPOConfig {
+        guard let widths = commaList(hidden, Int.self), widths.allSatisfy({ $0 > 0 }) else {
+            throw ValidationError("--hidden must be positive widths separated by commas, e.g. 32,32")
+        }
+        guard ppoEpochs >= 1, minibatches >= 1 else {
+            throw ValidationError("--ppo-epochs and --minibatches must be at least 1")
+        }
+        guard (0...1).contains(gamma), (0...1).contains(gaeLambda), clipRange > 0, ppoLR > 0, maxGradNorm > 0 else {
+            throw ValidationError("need γ, λ in [0, 1] and a positive clip range, --ppo-lr and --max-grad-norm")
+        }
+        return PPOConfig(gamma: gamma, gaeLambda: gaeLambda, clipRange: clipRange, valueCoefficient: valueCoef,
+                         entropyCoefficient: entropyCoef, learningRate: ppoLR, epochs: ppoEpochs,
+                         minibatches: minibatches, maxGradNorm: maxGradNorm, observationClip: obsClip,
+                         rewardClip: rewardClip, hidden: widths)
     }
 }
 
-struct ControllerShowCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "show",
-        abstract: "Print what a controller was trained on and how it acts on typical observations.",
-        discussion: "Example: lrsweep controller show controller.json")
-
-    @Argument(help: "A controller file from `lrsweep controller train`.") var file: String
-
-    func run() throws {
-        let f: ControllerFile
-        do {
-            f = try ControllerFile.load(path: file)
-        } catch let e as ControllerFileError {
-            throw UserError(e.description)
-        }
-        print(ControllerDescription.text(f))
-    }
-}
-
-/// The text of `controller show`.
-enum ControllerDescription {
-    static let featureNames = ["train loss", "val loss", "logit var", "logit Δ var", "out W mean", "out W var", "lr"]
-
-    static func text(_ f: ControllerFile) -> String {
-        let s = f.training.settings, e = s.episode, c = f.controller
-        var lines: [String] = []
-        lines.append("controller trained on \(e.model) / \(e.dataset): \(s.episodes) episodes of \(e.steps) steps "
-                     + "(batch \(e.batchSize), \(e.valSize.map(String.init) ?? "default") validation images), "
-                     + "decision every \(e.interval) steps, seed \(s.seed)")
-        lines.append("initial LRs \(e.initialRates.map { String(format: "%g", $0) }.joined(separator: ", ")) "
-                     + "with ±\(e.rateNoise) decade noise, LR kept in [\(e.rateBounds.lowerBound), "
-                     + "\(e.rateBounds.upperBound)]")
-        lines.append("actions: \(c.actions.labels.joined(separator: ", ")); actor \(c.actor.sizes), critic "
-                     + "\(c.critic.sizes); PPO: γ \(s.ppo.gamma), λ \(s.ppo.gaeLambda), clip \(s.ppo.clipRange), "
-                     + "lr \(s.ppo.learningRate), \(s.ppo.epochs)×\(s.ppo.minibatches) minibatches")
-        lines.append(String(format: "training: %d updates in %@, final mean return %.3f, final val loss %.4f",
-                            f.training.history.count, formatDuration(f.training.seconds), f.training.finalReturn,
-                            f.training.finalValidationLoss))
-        lines.append("returns by update: "
-                     + f.training.history.map { String(format: "%.2f", $0.meanReturn) }.joined(separator: " "))
-        lines.append("")
-        lines.append("observation statistics (running mean ± std over \(Int(c.observationMoments.count)) decisions):")
-        for (k, name) in featureNames.enumerated() {
-            lines.append("  " + name.padding(toLength: 13, withPad: " ", startingAt: 0)
-                         + String(format: "%12.5g ± %.3g", c.observationMoments.mean[k],
-                                  c.observationMoments.variance[k].squareRoot()))
-        }
-        lines.append("")
-        lines.append("policy on typical observations (others at their mean):")
-        let header = c.actions.labels
-        if case .discrete = c.actions {
-            lines.append("  " + "situation".padding(toLength: 28, withPad: " ", startingAt: 0)
-                         + header.map { $0.padding(toLength: 9, withPad: " ", startingAt: 0) }.joined()
-                         + "greedy   V(s)")
-        } else {
-            lines.append("  " + "situation".padding(toLength: 28, withPad: " ", startingAt: 0) + "factor    V(s)")
-        }
-        for (label, obs) in situations(c.observationMoments) {
-            let d = c.greedy(obs)
-            var row = "  " + label.padding(toLength: 28, withPad: " ", startingAt: 0)
-            if case .discrete = c.actions {
-                row += c.actionProbabilities(obs).map { String(format: "%-9.3f", $0) }.joined()
-                row += (header[Int(d.action)]).padding(toLength: 9, withPad: " ", startingAt: 0)
-            } else {
-                row += String(format: "%-10.4f", d.factor)
-            }
-            row += String(format: "%.3f", d.value)
-            lines.append(row)
-        }
-        return lines.joined(separator: "\n")
-    }
-
-    /// The mean observation, then one feature at a time moved by ±1 std, then a few learning rates.
-    static func situations(_ m: RunningMoments) -> [(String, [Double])] {
-        let mean = m.mean
-        let sd = m.variance.map { $0.squareRoot() }
-        var out: [(String, [Double])] = [("all at mean", mean)]
-        for (k, name) in featureNames.enumerated() where k != 6 && k != 4 {
-            for sign in [-1.0, 1.0] {
-                var x = mean
-                x[k] += sign * sd[k]
-                out.append(("\(name) \(sign < 0 ? "−" : "+")1 std", x))
-            }
-        }
-        for lr in [1e-4, 1e-3, 1e-2, 5e-2] {
-            var x = mean
-            x[6] = lr
-            out.append(("lr = \(String(format: "%g", lr))", x))
-        }
-        return out
-    }
-}
-
-/// Runs each PPO update's episodes as a sweep: an in-memory spec whose trials are the episodes,
-/// a ``Coordinator`` on a fixed endpoint, and workers that stay between updates (`--stay`).
-final class SweepRollouts: RolloutBackend {
-    private var bind: String
-    private let workDir: String
-    private let localWorkers: Int
-    private let inProcessWorkers: Int
-    private let threads: Int
-    private let showProgress: Bool
-    /// The first update's sweep, which started the local worker processes that serve every update.
-    private var pool: LocalSweep?
-    private var inProcess: [@Sendable () -> Void] = []
-    private var update = 0
-    private let logger: Logger
-
-    init(bind: String, workDir: String, localWorkers: Int, inProcessWorkers: Int, threads: Int,
-         showProgress: Bool) throws {
-        self.bind = bind
-        self.workDir = workDir
-        self.localWorkers = localWorkers
-        self.inProcessWorkers = inProcessWorkers
-        self.threads = threads
-        self.showProgress = showProgress
-        logger = Logs.logger("lrsweep.controller", level: .warning)
-        do {
-            try FileManager.default.createDirectory(atPath: workDir, withIntermediateDirectories: true)
-        } catch {
-            throw RuntimeFailure("cannot create \(workDir): \(error.localizedDescription)")
-        }
-    }
-
-    func collect(_ controller: LRController, episodes: [EpisodeSetup]) throws -> [Trajectory] {
-        guard let first = episodes.first else { return [] }
-        update += 1
-        let name = String(format: "controller-update-%03d", update)
-        let dir = "\(workDir)/\(name)"
-        try? FileManager.default.removeItem(atPath: dir)  // never resume: the controller has changed
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let options = try RolloutTrial.options(controller: controller, setup: first)
-        let spec = SweepSpec(
-            name: name, metric: "val_loss",
-            grid: [GridAxis(key: "optimizer", values: [.string(RolloutTrial.optimizerName)]),
-                   GridAxis(key: "model", values: [.string(first.model)]),
-                   GridAxis(key: "dataset", values: [.string(first.dataset)])],
-            seeds: episodes.map(\.seed), train: RolloutTrial.config(for: first),
-            optimizers: [RolloutTrial.optimizerName: options], retries: 2, sourcePath: "(controller train)")
-        let store = try ResultStore(path: "\(dir)/results.sqlite")
-        // Local worker processes start with the first update and stay (`--stay`) for the next ones,
-        // which bind the same port.
-        let sweep = try LocalSweep(spec: spec, store: store, options: .init(
-            bind: bind, workers: pool == nil ? localWorkers : 0,
-            workerArguments: ["--threads", String(threads), "--stay"], executable: currentExecutable(),
-            logDir: "\(workDir)/logs"), logger: logger)
-        if bind.hasSuffix(":*") { bind = sweep.endpoint }
-        try startInProcessWorkers(endpoint: sweep.endpoint)
-        if update == 1 && localWorkers == 0 && inProcessWorkers == 0 {
-            FileHandle.standardError.write(Data(("rollout coordinator listening on \(sweep.endpoint); "
-                + "start workers with: lrsweep worker --connect \(sweep.endpoint) --stay\n").utf8))
-        }
-        let bar = showProgress ? ProgressBar(label: "update \(update) episodes") : nil
-        try sweep.run { snap in
-            let finished = snap.counts.filter { $0.key.hasEnded }.map(\.value).reduce(0, +)
-            bar?.update(done: finished, total: snap.total,
-                        detail: "workers \(snap.workers.count) · \(formatDuration(snap.elapsed))",
-                        force: finished == snap.total)
-        }
-        bar?.finish()
-        if pool == nil { pool = sweep }
-        let data = try ReportData.load(path: store.path)
-        var bySeed: [Int: TrialRecord] = [:]
-        for t in data.trials { if let s = t.parameters.seed { bySeed[s] = t } }
-        var trajectories: [Trajectory] = []
-        var problems: [String] = []
-        for e in episodes {
-            guard let t = bySeed[e.seed], t.status == .done else {
-                problems.append("episode \(e.seed): \(bySeed[e.seed]?.reason ?? "no result")")
-                continue
-            }
-            let curves = (data.curves[t.id] ?? [:]).mapValues { $0.map(\.value) }
-            trajectories.append(try RolloutTrial.trajectory(seed: e.seed, curves: curves, metrics: t.metrics))
-        }
-        if trajectories.isEmpty {
-            throw RuntimeFailure("every episode of update \(update) failed: " + problems.joined(separator: "; ")
-                                 + (problems.contains { $0.contains("ppo-rollout") }
-                                    ? " (do the workers run RolloutRunner?)" : ""))
-        }
-        for p in problems { logger.warning("episode failed", metadata: ["detail": "\(p)"]) }
-        return trajectories
-    }
-
-    /// Starts the in-process workers once, after the first coordinator has bound its port.
-    private func startInProcessWorkers(endpoint: String) throws {
-        if inProcess.isEmpty && inProcessWorkers > 0 {
-            let data = DataLocator()
-            let workerLogger = Logs.logger("lrsweep.worker", level: .warning)
-            for i in 1...inProcessWorkers {
-                let options = WorkerOptions(endpoint: endpoint, slots: 1, threads: threads, stay: true,
-                                            workerID: "inproc-\(i)", datasets: data.available())
-                let stopper = Mutex<(@Sendable () -> Void)?>(nil)
-                let started = DispatchSemaphore(value: 0)
-                let thread = Thread {
-                    let worker = Worker(options: options, runner: RolloutRunner(fallback: EngineRunner(data: data),
-                                                                                data: data),
-                                        logger: workerLogger)
-                    stopper.withLock { $0 = worker.stopper }
-                    started.signal()
-                    _ = try? worker.run()
-                }
-                thread.stackSize = 8 << 20
-                thread.start()
-                started.wait()
-                if let stop = stopper.withLock({ $0 }) { inProcess.append(stop) }
-            }
-        }
-    }
-
-    func shutdown() {
-        pool?.finish(waiting: 0)
-        for stop in inProcess { stop() }
-    }
+/// `1e-2,1e-3` as numbers; nil when empty or when an item does not parse.
+func commaList<T: LosslessStringConvertible>(_ text: String, _: T.Type) -> [T]? {
+    let items = text.split(separator: ",").map { T($0.trimmingCharacters(in: .whitespaces)) }
+    return items.isEmpty || items.contains { $0 == nil } ? nil : items.compactMap { $0 }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LRController
 import SweepCoordinator
 import SweepKit
 
@@ -23,7 +24,7 @@ struct LRSweep: ParsableCommand {
             """,
         subcommands: [RunCommand.self, CoordinatorCommand.self, WorkerCommand.self, ReportCommand.self, StatusCommand.self,
                       ControlCommand.self, TrainCommand.self, BenchCommand.self, KeysCommand.self, OptimizersCommand.self, ModelsCommand.self,
-                      DatasetsCommand.self, ControllerCommand.self])
+                      DatasetsCommand.self, ControllerCommand.self, PlanCommand.self])
 
     /// Maps errors to the documented exit codes: 1 for the user's mistakes, 2 for runtime failures.
     static func main() {
@@ -55,6 +56,7 @@ enum ExitCodes {
         case is RuntimeFailure: return 2
         case let e as ClientError: return e.isUserError ? 1 : 2
         case let e as LocalSweepError: return e.isUserError ? 1 : 2
+        case is RolloutError: return 2
         default:
             let code = command.exitCode(for: error)
             if code == .success { return 0 }
@@ -71,6 +73,7 @@ enum ExitCodes {
         case let e as RuntimeFailure: return "error: \(e.message)"
         case let e as ClientError: return "error: \(e)"
         case let e as LocalSweepError: return "error: \(e)"
+        case let e as RolloutError: return "error: \(e)"
         default:
             let text = command.fullMessage(for: error)
             return text.isEmpty ? "error: \(error)" : text

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LRController
 import SweepKit
 import Training
 
@@ -95,6 +96,7 @@ struct TrainCommand: ParsableCommand {
         let summary: TrainingSummary
         do {
             let request = TrainingRequest(parameters: params, config: config, optimizerOptions: options)
+            ControllerPolicies.register()  // rl-schedule reads its controller file through LRController
             summary = try runTraining(request, onEvent: { event in
                 switch event {
                 case .evaluation(let step, let metrics):

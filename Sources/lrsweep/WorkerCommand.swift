@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import LRController
 import SweepWorker
 import Training
 import Wire
@@ -88,6 +89,7 @@ struct WorkerCommand: ParsableCommand {
         }
         // Rollouts of `lrsweep controller train` go to the RolloutRunner; trainer: sections to the
         // CommandRunner; everything else to the engine.
+        ControllerPolicies.register()  // the engine's rl-schedule reads controller files
         let runner: TrialRunner = RolloutRunner(fallback: TrialRouter(engine: EngineRunner(data: data),
                                                   command: CommandRunner(outputRoot: out)), data: data)
         let worker = Worker(options: options, runner: runner, logger: logger)

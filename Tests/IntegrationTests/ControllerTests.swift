@@ -31,6 +31,36 @@ struct ControllerTests {
         #expect(use.stdout.contains("\"lr_action\""))
     }
 
+    /// The lines of a controller file but its training time, the one thing two runs may differ in.
+    static func withoutTiming(_ path: String) throws -> [Substring] {
+        try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").filter { !$0.contains("\"seconds\"") }
+    }
+
+    @Test("the README's claim: episodes over ZeroMQ on 2 worker processes give the controller they give in process",
+          arguments: ["discrete", "continuous"])
+    func workersAgreeWithInProcess(actions: String) throws {
+        let dir = try CLI.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let flags = Self.tiny + ["--actions", actions, "--seed", "7", "--json"]
+        let local = try CLI.run(["controller", "train"] + flags + ["--workers", "0", "--out", "\(dir)/w0.json"])
+        #expect(local.status == 0, "\(local.stderr)")
+        // The default backend: 2 local worker processes, episodes as trials over ZeroMQ.
+        let remote = try CLI.run(["controller", "train"] + flags + ["--out", "\(dir)/w2.json"])
+        #expect(remote.status == 0, "\(remote.stderr)")
+        // Both updates really ran as sweeps on the workers.
+        for u in ["001", "002"] {
+            let store = try Store("\(dir)/w2.json.runs/controller-update-\(u)/results.sqlite")
+            #expect(try store.int("SELECT COUNT(*) FROM trials WHERE status = 'done' AND worker LIKE 'local-%'") == 2)
+        }
+        #expect(FileManager.default.fileExists(atPath: "\(dir)/w2.json.runs/logs/worker-2.log"))
+        // Bit-identical: same networks, statistics and per-update history, number for number.
+        let a = try Self.withoutTiming("\(dir)/w0.json"), b = try Self.withoutTiming("\(dir)/w2.json")
+        #expect(a.count > 100)
+        #expect(a == b)
+        // …and the same PPO updates along the way (the lines but the summary carry no timing).
+        #expect(local.stdout.split(separator: "\n").dropLast() == remote.stdout.split(separator: "\n").dropLast())
+    }
+
     @Test("a missing controller file is a user error that says how to get one")
     func missingController() throws {
         let show = try CLI.run(["controller", "show", "/nonexistent/controller.json"])

@@ -11,10 +11,10 @@ struct ExportTests {
         let csv = lines(CSVReport.trials(try StoreFixture.report()))
         #expect(csv.count == 1 + 21)
         #expect(csv[0] == "id,status,attempts,seconds,dataset,model,optimizer,lr,seed,"
-                    + "train_loss,val_accuracy,val_loss,reason")
+                    + "train_loss,val_accuracy,val_loss,reason,stopped_step")
         // lr 1.0 is stored as the JSON number 1, which reads back as the integer parameter 1.
-        #expect(csv[1] == "t0,diverged,1,3.0,fashion-mnist,logreg,sgd,1,1,nan,,,loss became nan at step 3")
-        #expect(csv.allSatisfy { $0.split(separator: ",", omittingEmptySubsequences: false).count == 13 })
+        #expect(csv[1] == "t0,diverged,1,3.0,fashion-mnist,logreg,sgd,1,1,nan,,,loss became nan at step 3,")
+        #expect(csv.allSatisfy { $0.split(separator: ",", omittingEmptySubsequences: false).count == 14 })
     }
 
     @Test("aggregates.csv: a header and one row per configuration")

@@ -23,7 +23,8 @@ final class SVGSummary: NSObject, XMLParserDelegate {
         if name == "g" && cls.hasPrefix("axis") { axisClasses.append(cls) }
         if name == "g" && cls == "tick" { ticks += 1 }
         if name == "text" && cls == "axis-label" { inAxisLabel = true; text = "" }
-        if name == "title" { inTitle = true; text = "" }
+        // The chart's own title is the first; cells and markers may carry tooltips after it.
+        if name == "title" && title.isEmpty { inTitle = true; text = "" }
     }
 
     func parser(_ parser: XMLParser, foundCharacters string: String) {

@@ -43,53 +43,61 @@ enum StoreFixture {
         }
     }
 
-    /// A temporary folder holding `results.sqlite` with the rows above; the caller removes it.
-    static func makeStore() throws -> String {
+    /// A new temporary folder; the caller removes it.
+    static func makeFolder() throws -> String {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("reports-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    /// A temporary folder holding `results.sqlite` with the rows above; the caller removes it.
+    static func makeStore() throws -> String {
+        let dir = try makeFolder()
         let path = dir + "/results.sqlite"
         _ = try ResultStore(path: path)  // creates the coordinator's schema
-        let db = try DatabaseQueue(path: path)
-        try db.write { db in
+        try DatabaseQueue(path: path).write(insertRows)
+        return dir
+    }
+
+    /// Writes the sweep row and the rows above (columns every schema version has).
+    static func insertRows(_ db: Database) throws {
+        try db.execute(sql: """
+            INSERT INTO sweep(name, spec_path, spec_text, metric, goal, trial_count, started)
+            VALUES ('fixture', 'fixture.yaml', '', 'val_loss', 'minimize', ?, 0)
+            """, arguments: [rows.count])
+        for (i, row) in rows.enumerated() {
+            let (optimizer, lr, seed, outcome) = row
+            let id = "t\(i)"
+            let params = #"{"dataset":"fashion-mnist","lr":\#(lr),"model":"logreg","#
+                + #""optimizer":"\#(optimizer)","seed":\#(seed)}"#
+            var status = "done", metrics: String? = nil, reason: String? = nil
+            switch outcome {
+            case .done(let v):
+                metrics = #"{"val_accuracy":0.8,"val_loss":\#(v)}"#
+            case .diverged:
+                status = "diverged"
+                metrics = #"{"train_loss":"nan"}"#
+                reason = "loss became nan at step 3"
+            case .failed:
+                status = "failed"
+                reason = "worker w1 silent for 3 s"
+            }
             try db.execute(sql: """
-                INSERT INTO sweep(name, spec_path, spec_text, metric, goal, trial_count, started)
-                VALUES ('fixture', 'fixture.yaml', '', 'val_loss', 'minimize', ?, 0)
-                """, arguments: [rows.count])
-            for (i, row) in rows.enumerated() {
-                let (optimizer, lr, seed, outcome) = row
-                let id = "t\(i)"
-                let params = #"{"dataset":"fashion-mnist","lr":\#(lr),"model":"logreg","#
-                    + #""optimizer":"\#(optimizer)","seed":\#(seed)}"#
-                var status = "done", metrics: String? = nil, reason: String? = nil
-                switch outcome {
-                case .done(let v):
-                    metrics = #"{"val_accuracy":0.8,"val_loss":\#(v)}"#
-                case .diverged:
-                    status = "diverged"
-                    metrics = #"{"train_loss":"nan"}"#
-                    reason = "loss became nan at step 3"
-                case .failed:
-                    status = "failed"
-                    reason = "worker w1 silent for 3 s"
-                }
-                try db.execute(sql: """
-                    INSERT INTO trials(id, idx, parameters, optimizer, lr, dataset, model, seed, status, attempts,
-                                       seconds, metrics, reason)
-                    VALUES (?, ?, ?, ?, ?, 'fashion-mnist', 'logreg', ?, ?, 1, 3.0, ?, ?)
-                    """, arguments: [id, i, params, optimizer, lr, seed, status, metrics, reason])
-                guard case .done(let v) = outcome else { continue }
-                for (k, offset) in curveOffsets(optimizer).enumerated() {
-                    let step = 10 * (k + 1)
-                    let lrValue = optimizer == "sgd-hd" ? lr * Double(k + 1) : lr
-                    for (name, value) in [("val_loss", v + offset), ("lr", lrValue), ("seconds", Double(step) / 10)] {
-                        try db.execute(sql: """
-                            INSERT INTO metric_points(trial_id, attempt, step, name, value) VALUES (?, 1, ?, ?, ?)
-                            """, arguments: [id, step, name, value])
-                    }
+                INSERT INTO trials(id, idx, parameters, optimizer, lr, dataset, model, seed, status, attempts,
+                                   seconds, metrics, reason)
+                VALUES (?, ?, ?, ?, ?, 'fashion-mnist', 'logreg', ?, ?, 1, 3.0, ?, ?)
+                """, arguments: [id, i, params, optimizer, lr, seed, status, metrics, reason])
+            guard case .done(let v) = outcome else { continue }
+            for (k, offset) in curveOffsets(optimizer).enumerated() {
+                let step = 10 * (k + 1)
+                let lrValue = optimizer == "sgd-hd" ? lr * Double(k + 1) : lr
+                for (name, value) in [("val_loss", v + offset), ("lr", lrValue), ("seconds", Double(step) / 10)] {
+                    try db.execute(sql: """
+                        INSERT INTO metric_points(trial_id, attempt, step, name, value) VALUES (?, 1, ?, ?, ?)
+                        """, arguments: [id, step, name, value])
                 }
             }
         }
-        return dir
     }
 
     /// Loads the fixture store into a `ReportData` and removes the folder.

@@ -72,6 +72,36 @@ enum Format {
         return (header, Set(0..<(header.count - 1)).subtracting([1]), rows)
     }
 
+    /// The LR-sensitivity table, shared by the Markdown and HTML reports; a `pruned` column (configurations
+    /// of that optimizer stopped early, left out of best, worst and gap) appears when early stopping pruned any.
+    static func sensitivityColumns(_ report: Report) -> (header: [String], numeric: Set<Int>, rows: [[String]]) {
+        let anyPruned = report.aggregates.contains(where: \.isPruned)
+        var header = ["dataset · model", "optimizer", "best lr", "best", "worst lr", "worst", "gap",
+                      "robustness (median gap)"]
+        if anyPruned { header.append("pruned") }
+        let rows = report.sensitivity.map { s in
+            var row = ["\(s.dataset) · \(s.model)", s.optimizer, Format.lr(s.bestLR), Format.value(s.best),
+                       Format.lr(s.worstLR), s.worst.isFinite ? Format.value(s.worst) : "diverged",
+                       Format.value(s.gap), Format.value(s.robustness)]
+            if anyPruned {
+                let pruned = report.aggregates.filter {
+                    $0.dataset == s.dataset && $0.model == s.model && $0.label == s.optimizer && $0.isPruned
+                }
+                row.append("\(pruned.count)")
+            }
+            return row
+        }
+        return (header, Set(2..<header.count), rows)
+    }
+
+    /// How many decisions each format lists (results.json has them all).
+    static let decisionLimit = (markdown: 20, html: 200)
+
+    /// `promoted` or `stopped`, with the decision's own words.
+    static func decision(_ d: Report.Decision) -> String {
+        (d.promoted ? "promoted" : "stopped") + (d.detail.isEmpty ? "" : " — \(d.detail)")
+    }
+
     /// The comparison column: `winner`, or `≈ p = 0.21`, `p < 0.001`, `? (n < 2)`.
     static func comparison(_ e: RankEntry) -> String {
         switch e.significance {

@@ -15,6 +15,7 @@ public enum HTMLReport {
         body += "(\(report.sweep.goal == .minimize ? "lower" : "higher") is better): each optimizer at its best "
         body += "initial LR, mean ± sd over finished seeds. <span class=\"mark\">≈</span> not significantly "
         body += "different from the winner (Welch's t-test, 5 %); † a seed diverged. See Methods below.</p>\n"
+        body += "<p class=\"compute\">\(SVGText.escape(MarkdownReport.computeSummary(report)))</p>\n"
         for cell in report.ranking {
             body += "<section>\n<h2>\(SVGText.escape(cell.cell.description))</h2>\n"
             body += rankingTable(cell, metric: metric)
@@ -35,14 +36,9 @@ public enum HTMLReport {
             body += table(["optimizer", "wins", "wins or ≈", "cells"], numeric: [1, 2, 3],
                           rows: report.wins.map { [$0.optimizer, "\($0.wins)", "\($0.winsOrTies)", "\($0.cells)"] })
         }
-        body += "<h2>LR sensitivity</h2>\n" + table(
-            ["dataset · model", "optimizer", "best lr", "best", "worst lr", "worst", "gap", "robustness (median gap)"],
-            numeric: [2, 3, 4, 5, 6, 7],
-            rows: report.sensitivity.map { s in
-                ["\(s.dataset) · \(s.model)", s.optimizer, Format.lr(s.bestLR), Format.value(s.best),
-                 Format.lr(s.worstLR), s.worst.isFinite ? Format.value(s.worst) : "diverged", Format.value(s.gap),
-                 Format.value(s.robustness)]
-            })
+        let sensitivity = Format.sensitivityColumns(report)
+        body += "<h2>LR sensitivity</h2>\n"
+            + table(sensitivity.header, numeric: sensitivity.numeric, rows: sensitivity.rows)
         if !report.timeToTarget.isEmpty {
             body += "<h2>Time to target</h2>\n"
             for r in report.timeToTarget {
@@ -59,15 +55,34 @@ public enum HTMLReport {
                 ["\(a.cell)", a.markedLabel, Format.lr(a.lr), Format.meanStd(a.mean, a.std, n: a.n),
                  Format.interval(a.ciLow, a.ciHigh), MarkdownReport.seeds(a)]
             })
-        let failures = report.trials.filter { $0.status == .failed || $0.status == .diverged }
+        let failures = report.trials.filter { [.failed, .diverged, .cancelled].contains($0.status) }
         if !failures.isEmpty {
             body += "<h2>Trials that did not finish</h2>\n" + table(
                 ["trial", "parameters", "status", "reason"], numeric: [],
                 rows: failures.map { [$0.id, $0.parameters.description, $0.status.rawValue, $0.reason ?? ""] })
         }
+        body += decisions(report)
         body += "<h2>Methods</h2>\n<ul>\n"
         body += report.methods.map { "<li>\(inlineCode($0))</li>\n" }.joined() + "</ul>\n"
         return page(title: "lrsweep report: \(name)", body: body)
+    }
+
+    /// Early stopping's decisions in order (the first 200; all of them are in results.json).
+    static func decisions(_ report: Report) -> String {
+        guard !report.decisions.isEmpty else { return "" }
+        let stopped = report.decisions.filter { !$0.promoted }.count
+        var out = "<h2>Early stopping</h2>\n<p>\(report.decisions.count) decisions, \(stopped) stopped "
+        out += "(\(report.decisions.count - stopped) promoted).</p>\n"
+        let shown = report.decisions.prefix(Format.decisionLimit.html)
+        out += table(["step", "configuration", "group", report.sweep.metric, "decision"], numeric: [0, 3],
+                     rows: shown.map { d in
+                         ["\(d.step)", d.configuration, d.group, Format.value(d.value), Format.decision(d)]
+                     })
+        if report.decisions.count > shown.count {
+            out += "<p class=\"note\">… and \(report.decisions.count - shown.count) more in "
+            out += "<code>results.json</code>.</p>\n"
+        }
+        return out
     }
 
     /// Escapes `text` and turns Markdown-style `code` spans into `<code>` elements.

@@ -3,14 +3,16 @@ import SweepKit
 
 /// The terminal-friendly Markdown report (`report.md`, and what `run` prints at the end of a sweep).
 ///
-/// The ranked tables come first, since they answer the question a sweep asks; the win counts,
-/// LR sensitivity, time to target, the full optimizer × LR table, unfinished trials and the methods follow.
+/// The header says what the sweep ran and the compute it used. The ranked tables come next, since they
+/// answer the question a sweep asks; the win counts, LR sensitivity, time to target, the full optimizer × LR
+/// table, unfinished trials, early stopping's decisions and the methods follow.
 public enum MarkdownReport {
     public static func render(_ data: ReportData) -> String { render(Report(data)) }
 
     public static func render(_ report: Report) -> String {
         let metric = report.sweep.metric
         var out = "# Sweep `\(report.sweep.name)`\n\n" + summary(report) + "\n"
+        out += "\n" + computeSummary(report) + "\n"
         out += "\nRanked by **\(metric)** (\(report.sweep.goal == .minimize ? "lower" : "higher") is better): "
         out += "each optimizer at its best initial LR, mean ± sd over finished seeds. "
         out += "≈ not significantly different from the winner (Welch's t-test, 5 %); † a seed diverged.\n"
@@ -26,6 +28,7 @@ public enum MarkdownReport {
         }
         out += "\n## Every configuration (optimizer × initial LR)\n\n" + fullTable(report)
         out += unfinished(report)
+        out += decisions(report)
         out += "\n## Methods\n\n" + report.methods.map { "- \($0)\n" }.joined()
         return out
     }
@@ -39,6 +42,11 @@ public enum MarkdownReport {
         return "\(total) trials: " + parts.joined(separator: ", ") + "."
     }
 
+    /// The compute used and, with early stopping, what it pruned at each rung.
+    static func computeSummary(_ report: Report) -> String {
+        [report.compute.sentence, report.compute.prunedSentence].compactMap { $0 }.joined(separator: " ")
+    }
+
     static func rankingTable(_ cell: RankedCell, metric: String) -> String {
         let columns = Format.rankingColumns(cell, metric: metric)
         var t = MarkdownTable(columns.header.enumerated().map { i, h in
@@ -48,11 +56,14 @@ public enum MarkdownReport {
         return t.render()
     }
 
-    /// `3/3`, or `2/3 (1 diverged)`: finished seeds over all seeds, with what happened to the others.
+    /// `3/3`, or `2/3 (1 diverged)`, `1/2 (1 pruned @ 30)`: finished seeds over all seeds, with what
+    /// happened to the others.
     static func seeds(_ a: Aggregate) -> String {
         var notes: [String] = []
+        if a.pruned > 0 { notes.append("\(a.pruned) pruned" + (a.stoppedStep.map { " @ \($0)" } ?? "")) }
         if a.diverged > 0 { notes.append("\(a.diverged) diverged") }
         if a.failed > 0 { notes.append("\(a.failed) failed") }
+        if a.cancelled > 0 { notes.append("\(a.cancelled) cancelled") }
         if a.pending > 0 { notes.append("\(a.pending) pending") }
         return "\(a.n)/\(a.seeds)" + (notes.isEmpty ? "" : " (" + notes.joined(separator: ", ") + ")")
     }
@@ -64,14 +75,11 @@ public enum MarkdownReport {
     }
 
     static func sensitivityTable(_ report: Report) -> String {
-        var t = MarkdownTable([("dataset · model", .left), ("optimizer", .left), ("best lr", .right),
-                               ("best", .right), ("worst lr", .right), ("worst", .right), ("gap", .right),
-                               ("robustness (median gap)", .right)])
-        for s in report.sensitivity {
-            t.add(["\(s.dataset) · \(s.model)", s.optimizer, Format.lr(s.bestLR), Format.value(s.best),
-                   Format.lr(s.worstLR), s.worst.isFinite ? Format.value(s.worst) : "diverged",
-                   Format.value(s.gap), Format.value(s.robustness)])
-        }
+        let columns = Format.sensitivityColumns(report)
+        var t = MarkdownTable(columns.header.enumerated().map { i, h in
+            (h, columns.numeric.contains(i) ? .right : .left)
+        })
+        for row in columns.rows { t.add(row) }
         return t.render()
     }
 
@@ -101,9 +109,10 @@ public enum MarkdownReport {
         return t.render()
     }
 
-    /// Failed and diverged trials with their reasons (the first 20).
+    /// Failed, diverged and cancelled trials with their reasons (the first 20). Pruned trials are not
+    /// listed here: early stopping's decisions say why they stopped.
     static func unfinished(_ report: Report) -> String {
-        let failures = report.trials.filter { $0.status == .failed || $0.status == .diverged }
+        let failures = report.trials.filter { [.failed, .diverged, .cancelled].contains($0.status) }
         guard !failures.isEmpty else { return "" }
         var out = "\n## Trials that did not finish\n\n"
         for t in failures.prefix(20) {
@@ -112,6 +121,24 @@ public enum MarkdownReport {
             out += "\n"
         }
         if failures.count > 20 { out += "- … and \(failures.count - 20) more (see results.csv)\n" }
+        return out
+    }
+
+    /// Early stopping's decisions in order (the first 20; all of them are in results.json).
+    static func decisions(_ report: Report) -> String {
+        guard !report.decisions.isEmpty else { return "" }
+        let stopped = report.decisions.filter { !$0.promoted }.count
+        var out = "\n## Early stopping\n\n\(report.decisions.count) decisions, \(stopped) stopped "
+        out += "(\(report.decisions.count - stopped) promoted).\n\n"
+        var t = MarkdownTable([("step", .right), ("configuration", .left), ("group", .left),
+                               ("\(report.sweep.metric)", .right), ("decision", .left)])
+        for d in report.decisions.prefix(Format.decisionLimit.markdown) {
+            t.add(["\(d.step)", d.configuration, d.group, Format.value(d.value), Format.decision(d)])
+        }
+        out += t.render()
+        if report.decisions.count > Format.decisionLimit.markdown {
+            out += "\n… and \(report.decisions.count - Format.decisionLimit.markdown) more (see results.json)\n"
+        }
         return out
     }
 }

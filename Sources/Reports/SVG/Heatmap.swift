@@ -5,41 +5,62 @@ import Foundation
 /// Columns are the initial LRs in increasing order (sweeps space them by decades, so equal-width columns
 /// are a log axis); rows are optimizers. Colour is viridis over the finite cell values, oriented so the
 /// best value is bright yellow and the worst dark purple whichever the goal; every cell also prints its
-/// value, so the chart does not depend on colour at all. Cells without a finished seed are grey and say why.
+/// value, so the chart does not depend on colour at all. Cells without a finished seed are grey and say why;
+/// hatched grey cells were pruned by early stopping (`pruned @ 30`), which is never shown as a value.
+///
+/// Columns may also be bins of rates (one per decade, for sampled rates): then `columnLabels` name them.
 public struct Heatmap: Sendable {
     /// One cell: its value (NaN when no seed finished), a mark such as `†`, and the text shown instead
-    /// of a value when there is none (e.g. `diverged`).
+    /// of a value when there is none (e.g. `diverged`, `pruned @ 30`).
     public struct Cell: Sendable {
         public var value: Double
         public var mark: String
         public var missing: String
+        /// Drawn with grey hatching instead of flat grey: the configuration was pruned.
+        public var hatched: Bool
+        /// A tooltip (`<title>`) with more than the cell can print; nil for none.
+        public var tooltip: String?
 
-        public init(value: Double, mark: String = "", missing: String = "–") {
+        public init(value: Double, mark: String = "", missing: String = "–", hatched: Bool = false,
+                    tooltip: String? = nil) {
             self.value = value
             self.mark = mark
             self.missing = missing
+            self.hatched = hatched
+            self.tooltip = tooltip
         }
     }
 
     public var title: String
     public var rows: [String]
     public var columns: [Double]
+    /// The text under each column: the rate (`%g`) by default, or a bin such as `1e-4 – 1e-3`.
+    public var columnLabels: [String]
+    /// The x axis title.
+    public var xLabel: String
     /// `cells[row][column]`; nil where that optimizer was not run at that LR.
     public var cells: [[Cell?]]
     /// True when smaller values are better (losses).
     public var lowerIsBetter: Bool
     public var valueLabel: String
+    /// The id of the hatching pattern, unique within a page that holds several heatmaps.
+    public var patternID: String
 
     public init(title: String, rows: [String], columns: [Double], cells: [[Cell?]], lowerIsBetter: Bool,
-                valueLabel: String) {
+                valueLabel: String, columnLabels: [String]? = nil,
+                xLabel: String = "initial learning rate (log-spaced grid)", patternID: String = "hatch") {
         precondition(cells.count == rows.count && cells.allSatisfy { $0.count == columns.count },
                      "a heatmap needs one cell per row and column")
+        precondition(columnLabels.map { $0.count == columns.count } ?? true, "a heatmap needs one label per column")
         self.title = title
         self.rows = rows
         self.columns = columns
+        self.columnLabels = columnLabels ?? columns.map { String(format: "%g", $0) }
+        self.xLabel = xLabel
         self.cells = cells
         self.lowerIsBetter = lowerIsBetter
         self.valueLabel = valueLabel
+        self.patternID = patternID
     }
 
     static let cellWidth = 92.0, cellHeight = 34.0, left = 150.0, top = 34.0, bottom = 92.0
@@ -60,6 +81,14 @@ public struct Heatmap: Sendable {
         out += "height=\"\(SVGText.n(height))\" "
         out += "role=\"img\" aria-label=\"\(SVGText.escape(title))\" data-series=\"\(rows.count)\">\n"
         out += "<title>\(SVGText.escape(title))</title>\n"
+        if cells.contains(where: { $0.contains { $0?.hatched == true } }) {
+            // Light stripes, so the dark cell text stays readable on them.
+            out += "<defs><pattern id=\"\(SVGText.escape(patternID))\" width=\"6\" height=\"6\" "
+            out += "patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\">"
+            out += "<rect width=\"6\" height=\"6\" fill=\"#ececec\"/>"
+            out += "<line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#c4c4c4\" stroke-width=\"2\"/>"
+            out += "</pattern></defs>\n"
+        }
         out += SVGText.text(title, x: Self.left, y: 18, cls: "chart-title") + "\n"
         for (r, name) in rows.enumerated() {
             let y = Self.top + Double(r) * Self.cellHeight
@@ -69,7 +98,10 @@ public struct Heatmap: Sendable {
                 let x = Self.left + Double(c) * Self.cellWidth
                 let finiteValue = cell.value.isFinite
                 let g = goodness(cell.value)
-                let fill = finiteValue ? Palette.viridis(g) : "#d9d9d9"
+                let hatch = "url(#\(SVGText.escape(patternID)))"
+                let fill = finiteValue ? Palette.viridis(g) : cell.hatched ? hatch : "#d9d9d9"
+                out += "<g class=\"\(cell.hatched ? "cell pruned" : "cell")\">"
+                if let tooltip = cell.tooltip { out += "<title>\(SVGText.escape(tooltip))</title>" }
                 out += "<rect x=\"\(SVGText.n(x))\" y=\"\(SVGText.n(y))\" width=\"\(SVGText.n(Self.cellWidth - 2))\" "
                 out += "height=\"\(SVGText.n(Self.cellHeight - 2))\" fill=\"\(fill)\"/>"
                 let text = finiteValue ? String(format: "%.4f", cell.value) + (cell.mark.isEmpty ? "" : " " + cell.mark)
@@ -77,7 +109,7 @@ public struct Heatmap: Sendable {
                 let ink = !finiteValue || Palette.viridisNeedsDarkText(g) ? "#111" : "#fff"
                 out += "<text x=\"\(SVGText.n(x + Self.cellWidth / 2 - 1))\" "
                 out += "y=\"\(SVGText.n(y + Self.cellHeight / 2 + 4))\" "
-                out += "text-anchor=\"middle\" fill=\"\(ink)\" class=\"cell\">\(SVGText.escape(text))</text>"
+                out += "text-anchor=\"middle\" fill=\"\(ink)\" class=\"cell\">\(SVGText.escape(text))</text></g>"
             }
             out += "</g>\n"
         }
@@ -89,12 +121,11 @@ public struct Heatmap: Sendable {
     func axes(plotBottom: Double, height: Double) -> String {
         let plotRight = Self.left + Double(columns.count) * Self.cellWidth
         var out = "<g class=\"axis x\">"
-        for (c, lr) in columns.enumerated() {
+        for (c, label) in columnLabels.enumerated() {
             let x = Self.left + (Double(c) + 0.5) * Self.cellWidth - 1
-            out += "<g class=\"tick\">" + SVGText.text(String(format: "%g", lr), x: x, y: plotBottom + 16,
-                                                          anchor: "middle") + "</g>"
+            out += "<g class=\"tick\">" + SVGText.text(label, x: x, y: plotBottom + 16, anchor: "middle") + "</g>"
         }
-        out += SVGText.text("initial learning rate (log-spaced grid)", x: (Self.left + plotRight) / 2,
+        out += SVGText.text(xLabel, x: (Self.left + plotRight) / 2,
                             y: plotBottom + 36, anchor: "middle", cls: "axis-label")
         out += "</g>\n<g class=\"axis y\">"
         for (r, name) in rows.enumerated() {

@@ -5,8 +5,12 @@ import Foundation
 ///
 /// Every series is one `<g class="series" data-name="…">`, every axis one `<g class="axis x">` /
 /// `<g class="axis y">` holding its `<text class="axis-label">`, so tests (and scripts) can find them.
+///
+/// A series is either a line through its points or, for a scatter, its points with an optional smoothed
+/// line. Points that have no value (pruned configurations) can be shown as ``Marker``s in a strip above
+/// the plot, at their x and never at a y.
 public struct LineChart: Sendable {
-    /// One line, with its colour index into `Palette` and an optional band around it.
+    /// One line (or scatter), with its colour index into `Palette` and an optional band around it.
     public struct Series: Sendable {
         public var name: String
         public var color: Int
@@ -14,16 +18,47 @@ public struct LineChart: Sendable {
         public var y: [Double]
         /// Lower and upper edges of a shaded band, at the same x (same count as `y`), or nil.
         public var band: (low: [Double], high: [Double])?
+        /// A scatter: every point is drawn as a dot and not joined; `smooth`, if any, is the line.
+        public var scatter: Bool
+        /// The smoothed line of a scatter (e.g. a running median), in x order.
+        public var smooth: (x: [Double], y: [Double])?
+        /// The index of a point to ring (the best configuration of a scatter).
+        public var highlight: Int?
 
-        public init(name: String, color: Int, x: [Double], y: [Double], band: (low: [Double], high: [Double])? = nil) {
+        public init(name: String, color: Int, x: [Double], y: [Double], band: (low: [Double], high: [Double])? = nil,
+                    scatter: Bool = false, smooth: (x: [Double], y: [Double])? = nil, highlight: Int? = nil) {
             precondition(x.count == y.count, "a series needs one y per x")
             precondition(band.map { $0.low.count == y.count && $0.high.count == y.count } ?? true,
                          "a band needs one low and one high per point")
+            precondition(smooth.map { $0.x.count == $0.y.count } ?? true, "a smoothed line needs one y per x")
             self.name = name
             self.color = color
             self.x = x
             self.y = y
             self.band = band
+            self.scatter = scatter
+            self.smooth = smooth
+            self.highlight = highlight
+        }
+    }
+
+    /// A point with an x but no y (e.g. a configuration that early stopping pruned): a cross in the strip
+    /// above the plot, in its series' colour, one row per `row`, with a short text such as the step.
+    public struct Marker: Sendable {
+        public var x: Double
+        public var color: Int
+        public var row: Int
+        /// Printed beside the cross when the chart has few markers (e.g. `30`).
+        public var text: String
+        /// The tooltip (`sgd lr=1: pruned @ 30`).
+        public var title: String
+
+        public init(x: Double, color: Int, row: Int, text: String, title: String) {
+            self.x = x
+            self.color = color
+            self.row = row
+            self.text = text
+            self.title = title
         }
     }
 
@@ -33,17 +68,22 @@ public struct LineChart: Sendable {
     public var xScale: Scale.Kind
     public var yScale: Scale.Kind
     public var series: [Series]
+    public var markers: [Marker]
+    /// What the markers are, for the legend (`pruned @ step`); its first word labels the strip.
+    public var markerLabel: String
     public var width: Double = 600
     public var height: Double = 340
 
     public init(title: String, xLabel: String, yLabel: String, xScale: Scale.Kind = .linear,
-                yScale: Scale.Kind = .linear, series: [Series]) {
+                yScale: Scale.Kind = .linear, series: [Series], markers: [Marker] = [], markerLabel: String = "") {
         self.title = title
         self.xLabel = xLabel
         self.yLabel = yLabel
         self.xScale = xScale
         self.yScale = yScale
         self.series = series
+        self.markers = markers
+        self.markerLabel = markerLabel
     }
 
     // Plot area margins: room for tick labels and axis titles on the left and bottom, the legend on the right.
@@ -51,10 +91,11 @@ public struct LineChart: Sendable {
 
     public func render() -> String {
         let plotRight = width - Self.right, plotBottom = height - Self.bottom
-        let xs = series.flatMap(\.x)
-        let ys = series.flatMap { s in s.y + (s.band.map { $0.low + $0.high } ?? []) }
+        let plotTop = Self.top + MarkerStrip.height(markers)
+        let xs = series.flatMap { $0.x + ($0.smooth?.x ?? []) } + markers.map(\.x)
+        let ys = series.flatMap { s in s.y + (s.band.map { $0.low + $0.high } ?? []) + (s.smooth?.y ?? []) }
         let sx = Scale(xScale, covering: xs, from: Self.left, to: plotRight)
-        let sy = Scale(yScale, covering: ys, from: plotBottom, to: Self.top)
+        let sy = Scale(yScale, covering: ys, from: plotBottom, to: plotTop)
         var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" viewBox=\"0 0 \(SVGText.n(width)) "
         out += "\(SVGText.n(height))\" width=\"\(SVGText.n(width))\" height=\"\(SVGText.n(height))\" role=\"img\" "
         out += "aria-label=\"\(SVGText.escape(title))\" data-series=\"\(series.count)\">\n"
@@ -65,7 +106,9 @@ public struct LineChart: Sendable {
         out += "<g class=\"plot\">\n"
         for s in series { out += render(s, sx: sx, sy: sy) }
         out += "</g>\n"
-        out += Legend.render(series.map { ($0.name, $0.color, $0.band != nil) }, x: plotRight + 14, y: Self.top)
+        out += MarkerStrip.render(markers, label: markerLabel, x: sx, top: Self.top)
+        out += Legend.render(series.map { ($0.name, $0.color, $0.band != nil) }, x: plotRight + 14, y: Self.top,
+                             markerLabel: markers.isEmpty ? nil : markerLabel)
         out += "</svg>"
         return out
     }
@@ -99,12 +142,80 @@ public struct LineChart: Sendable {
             }
         }
         let dash = Palette.dash(s.color).map { " stroke-dasharray=\"\($0)\"" } ?? ""
+        if s.scatter {
+            return out + scatter(s, sx: sx, sy: sy, color: color, dash: dash) + "</g>\n"
+        }
         out += "<path class=\"line\" d=\"\(path(s.x, s.y, sx: sx, sy: sy))\" fill=\"none\" stroke=\"\(color)\" "
         out += "stroke-width=\"2\"\(dash)/>"
         if s.x.count <= 12 {
             for (u, v) in zip(s.x, s.y) where u.isFinite && v.isFinite {
                 out += "<circle cx=\"\(SVGText.n(sx(u)))\" cy=\"\(SVGText.n(sy(v)))\" r=\"2.5\" fill=\"\(color)\"/>"
             }
+        }
+        return out + "</g>\n"
+    }
+
+    /// A scatter's dots (each with its data x and y, for scripts and tests), its ringed best point and its
+    /// smoothed line.
+    func scatter(_ s: Series, sx: Scale, sy: Scale, color: String, dash: String) -> String {
+        var out = ""
+        if let smooth = s.smooth {
+            out += "<path class=\"line smooth\" d=\"\(path(smooth.x, smooth.y, sx: sx, sy: sy))\" fill=\"none\" "
+            out += "stroke=\"\(color)\" stroke-width=\"2\"\(dash)/>"
+        }
+        for (i, (u, v)) in zip(s.x, s.y).enumerated() where u.isFinite && v.isFinite {
+            let cx = SVGText.n(sx(u)), cy = SVGText.n(sy(v))
+            out += "<circle class=\"point\" cx=\"\(cx)\" cy=\"\(cy)\" r=\"3\" fill=\"\(color)\" fill-opacity=\"0.7\" "
+            out += "data-x=\"\(u)\" data-y=\"\(v)\"/>"
+            if i == s.highlight {
+                out += "<circle class=\"best\" cx=\"\(cx)\" cy=\"\(cy)\" r=\"6.5\" fill=\"none\" stroke=\"\(color)\" "
+                out += "stroke-width=\"1.5\"/>"
+            }
+        }
+        return out
+    }
+}
+
+/// The strip of ``LineChart/Marker``s above a chart's plot: one row of crosses per marker row.
+///
+/// A cross is labelled with its text only where the label fits before the next cross of its row (labels
+/// sit right of their cross, or left of it at the plot's right edge); crowded crosses keep their tooltip.
+enum MarkerStrip {
+    static let rowHeight = 14.0
+    /// The room a label needs beside its cross, in pixels (a three- or four-digit step at 10 px).
+    static let labelRoom = 26.0
+
+    /// The room the strip takes above the plot (0 without markers).
+    static func height(_ markers: [LineChart.Marker]) -> Double {
+        guard let rows = markers.map(\.row).max() else { return 0 }
+        return Double(rows + 1) * rowHeight + 8
+    }
+
+    static func render(_ markers: [LineChart.Marker], label: String, x sx: Scale, top: Double) -> String {
+        guard !markers.isEmpty else { return "" }
+        var out = "<g class=\"markers\">"
+        // The first word only: the left margin holds about seven characters.
+        let word = label.split(separator: " ").first.map(String.init) ?? ""
+        out += SVGText.text(word, x: sx.start - 8, y: top + rowHeight / 2 + 4, anchor: "end", size: 10)
+        for m in markers {
+            let x = sx(m.x), y = top + (Double(m.row) + 0.5) * rowHeight
+            let color = Palette.color(m.color)
+            out += "<g class=\"marker\" data-x=\"\(m.x)\" data-text=\"\(SVGText.escape(m.text))\">"
+            out += "<title>\(SVGText.escape(m.title))</title>"
+            out += "<path d=\"M\(SVGText.n(x - 4)),\(SVGText.n(y - 4))L\(SVGText.n(x + 4)),\(SVGText.n(y + 4))"
+            out += "M\(SVGText.n(x - 4)),\(SVGText.n(y + 4))L\(SVGText.n(x + 4)),\(SVGText.n(y - 4))\" "
+            out += "stroke=\"\(color)\" stroke-width=\"2\"/>"
+            // Left of the cross at the right edge, clear of the legend.
+            let leftward = x > sx.end - labelRoom
+            let neighbours = markers.filter { $0.row == m.row }.map { sx($0.x) - x }
+            let crowded = neighbours.contains { d in
+                leftward ? d < 0 && d > -labelRoom - 4 : d > 0 && d < labelRoom + 4
+            } || neighbours.filter { $0 == 0 }.count > 1
+            if !crowded {
+                out += SVGText.text(m.text, x: leftward ? x - 6 : x + 6, y: y + 4, anchor: leftward ? "end" : "start",
+                                    size: 10)
+            }
+            out += "</g>"
         }
         return out + "</g>\n"
     }
@@ -144,7 +255,8 @@ enum Axes {
 
 /// A legend: a short line (with a band swatch when the series has one) and the series name, one per row.
 enum Legend {
-    static func render(_ entries: [(name: String, color: Int, band: Bool)], x: Double, y: Double) -> String {
+    static func render(_ entries: [(name: String, color: Int, band: Bool)], x: Double, y: Double,
+                       markerLabel: String? = nil) -> String {
         var out = "<g class=\"legend\">"
         for (i, e) in entries.enumerated() {
             let cy = y + 8 + Double(i) * 18
@@ -157,6 +269,13 @@ enum Legend {
             out += "<line x1=\"\(SVGText.n(x))\" y1=\"\(SVGText.n(cy))\" x2=\"\(SVGText.n(x + 22))\" "
             out += "y2=\"\(SVGText.n(cy))\" stroke=\"\(color)\" stroke-width=\"2\"\(dash)/>"
             out += SVGText.text(SVGText.truncate(e.name, 22), x: x + 28, y: cy + 4, cls: "legend-label")
+        }
+        if let markerLabel {
+            let cy = y + 8 + Double(entries.count) * 18
+            out += "<path d=\"M\(SVGText.n(x + 7)),\(SVGText.n(cy - 4))L\(SVGText.n(x + 15)),\(SVGText.n(cy + 4))"
+            out += "M\(SVGText.n(x + 7)),\(SVGText.n(cy + 4))L\(SVGText.n(x + 15)),\(SVGText.n(cy - 4))\" "
+            out += "stroke=\"#555\" stroke-width=\"2\"/>"
+            out += SVGText.text(SVGText.truncate(markerLabel, 22), x: x + 28, y: cy + 4, cls: "legend-label")
         }
         return out + "</g>\n"
     }

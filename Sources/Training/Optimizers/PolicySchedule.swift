@@ -38,8 +38,8 @@ public struct LRObservation: Sendable, Hashable, Codable {
 /// A learning-rate controller: given an observation, the multiplier to apply to the rate
 /// (the paper's discrete actions ×1.05, ÷1.05, ×1, or a factor in [1/1.05, 1.05]).
 ///
-/// The PPO controller run greedily conforms to this (`GreedyControllerPolicy` in `Controller/`); so
-/// can a hand-written rule in tests.
+/// The PPO controller run greedily conforms to this (`GreedyControllerPolicy` in the `LRController`
+/// module); so can a hand-written rule in tests.
 public protocol LearningRatePolicy: Sendable {
     mutating func multiplier(for observation: LRObservation) -> Double
 }
@@ -59,7 +59,7 @@ public protocol ObservingSchedule: Schedule {
 ///
 /// The factor starts at 1 and is multiplied by the policy's answer at each decision, then clamped
 /// so that α_0·factor stays within `rateBounds` (the paper keeps the rate in [1e-5, 0.1]).
-/// `rl-schedule` itself is registered as an optimizer (`Controller/RLSchedule.swift`, Adam as in
+/// `rl-schedule` itself is registered as an optimizer (`Optimizers/RLSchedule.swift`, Adam as in
 /// the paper); this is not in ``ScheduleRegistry``.
 public struct PolicySchedule<Policy: LearningRatePolicy>: ObservingSchedule, Sendable {
     public var policy: Policy

@@ -3,7 +3,7 @@ import SweepKit
 /// Every built-in learning-rate schedule by its spec name, with its declared options.
 ///
 /// `rl-schedule` is not a schedule here: it is registered as an optimizer (an Adam child whose rate
-/// the PPO controller drives, `Controller/RLSchedule.swift`). ``PolicySchedule`` is the seam for
+/// the PPO controller drives, `Optimizers/RLSchedule.swift`). ``PolicySchedule`` is the seam for
 /// letting a policy drive any optimizer's factor instead.
 public enum ScheduleRegistry {
     struct Entry: Sendable {

@@ -1,5 +1,6 @@
 import Foundation
 import SweepKit
+import SweepWorker
 import Training
 
 /// Runs the episodes of `lrsweep controller train` when they arrive as trials (optimizer

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import Training
 
 /// Where a PPO update's episodes run: in this process, or fanned out to sweep workers as trials
 /// (`lrsweep controller train --workers N | --connect EP`).
@@ -8,7 +9,7 @@ import Synchronization
 /// anywhere and in any order; results come back in the order of `episodes`.
 public protocol RolloutBackend {
     /// Runs one episode per setup, sampling actions from `controller`.
-    func collect(_ controller: LRController, episodes: [EpisodeSetup]) throws -> [Trajectory]
+    func collect(_ controller: RateController, episodes: [EpisodeSetup]) throws -> [Trajectory]
 }
 
 /// Runs the episodes in this process on `jobs` threads (each episode on one thread).
@@ -21,9 +22,8 @@ public struct InProcessRollouts: RolloutBackend {
         self.jobs = Swift.max(1, jobs)
     }
 
-    public func collect(_ controller: LRController, episodes: [EpisodeSetup]) throws -> [Trajectory] {
-        guard let threads = episodes.first?.threads else { return [] }
-        BLAS.setThreads(threads)
+    public func collect(_ controller: RateController, episodes: [EpisodeSetup]) throws -> [Trajectory] {
+        guard !episodes.isEmpty else { return [] }
         let results = Mutex<[Int: Result<Trajectory, any Error>]>([:])
         let next = Atomic<Int>(0)
         let data = self.data
@@ -92,13 +92,11 @@ public func trainController(_ settings: ControllerTrainingSettings, backend: any
     guard settings.episodes >= 1, settings.episodesPerUpdate >= 1 else {
         throw TrainingError.badConfig("episodes and episodes per update must be at least 1")
     }
-    guard settings.ppo.epochs >= 1, settings.ppo.minibatches >= 1 else {
-        throw TrainingError.badConfig("PPO epochs and minibatches must be at least 1")
-    }
+    try settings.ppo.validate()
     try settings.episode.validate()
     let clock = ContinuousClock()
     let start = clock.now
-    let learner = PPOLearner(controller: LRController(actions: settings.actions, hidden: settings.ppo.hidden,
+    let learner = PPOLearner(controller: RateController(actions: settings.actions, hidden: settings.ppo.hidden,
                                                       observationClip: settings.ppo.observationClip,
                                                       seed: settings.seed),
                              config: settings.ppo, seed: settings.seed)

@@ -1,4 +1,5 @@
 import Foundation
+import Training
 
 /// The PPO learning-rate controller of Xu et al., "Learning an Adaptive Learning Rate Schedule"
 /// (arXiv 1909.09712; ALGORITHMS.md §3): an actor and a separate critic, both 7 → 32 → 32 ReLU
@@ -7,7 +8,7 @@ import Foundation
 /// Discrete actions: π(a|s) = softmax(actor(s))_a over the factors {×1.05, ÷1.05, keep}.
 /// Continuous: u ~ 𝒩(actor(s), σ²) with a state-independent log σ, factor 1.05^clamp(u, −1, 1).
 /// The critic estimates V(s), the expected sum of the remaining rewards (γ = 1).
-public struct LRController: Sendable, Equatable, Codable {
+public struct RateController: Sendable, Equatable, Codable {
     public var actions: ControllerActions
     public var actor: DenseNetwork
     public var critic: DenseNetwork
@@ -120,23 +121,5 @@ public struct LRController: Sendable, Equatable, Codable {
     public static func gaussianLogDensity(_ u: Double, mean: Double, logStd: Double) -> Double {
         let s = exp(logStd)
         return -(u - mean) * (u - mean) / (2 * s * s) - logStd - 0.5 * log(2 * Double.pi)
-    }
-}
-
-/// The controller run greedily as a ``LearningRatePolicy``, so it also drives a
-/// ``PolicySchedule`` (the seam the optimizers left for a policy-driven schedule).
-public struct GreedyControllerPolicy: LearningRatePolicy {
-    public let controller: LRController
-    /// The last decision taken, for the `lr_action` curve.
-    public private(set) var lastDecision: LRController.Decision?
-
-    public init(controller: LRController) {
-        self.controller = controller
-    }
-
-    public mutating func multiplier(for observation: LRObservation) -> Double {
-        let d = controller.greedy(observation.features)
-        lastDecision = d
-        return d.factor
     }
 }

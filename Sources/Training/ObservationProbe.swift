@@ -35,6 +35,13 @@ public final class ObservationProbe {
         self.chunk = chunk
     }
 
+    /// A probe on the validation images of `training` (all of them, or the first `limit` when
+    /// `limit` > 0), the images `rl-schedule` and the controller's episodes observe.
+    public convenience init(validationOf training: TrainingStep, limit: Int = 0) {
+        let all = training.validationIndices
+        self.init(set: training.images, indices: limit > 0 ? Array(all.prefix(limit)) : all)
+    }
+
     /// Remembers one minibatch's training loss.
     public func record(batchLoss: Double) {
         recentLosses.append(batchLoss)

@@ -1,4 +1,5 @@
 import Foundation
+import Training
 
 /// What the learning-rate controller may do at a decision (Xu et al., arXiv 1909.09712, §3 of
 /// ALGORITHMS.md): multiply the rate by 1.05, divide it by 1.05, or keep it (discrete); or
@@ -45,18 +46,5 @@ public enum ControllerActions: Sendable, Equatable, Codable {
         case .continuous(let base):
             return ["factor in [1/\(String(format: "%g", base)), \(String(format: "%g", base))]"]
         }
-    }
-}
-
-/// Learning-rate arithmetic shared by the controller's training episodes and `rl-schedule`.
-public enum ControlledRate {
-    /// The paper keeps the rate in [1e-5, 0.1].
-    public static let paperBounds: ClosedRange<Double> = 1e-5...0.1
-
-    /// `rate · factor`, clamped to `bounds`; a non-finite product keeps the old rate.
-    public static func apply(_ factor: Double, to rate: Double, bounds: ClosedRange<Double>) -> Double {
-        let next = rate * factor
-        guard next.isFinite else { return rate }
-        return Swift.min(Swift.max(next, bounds.lowerBound), bounds.upperBound)
     }
 }

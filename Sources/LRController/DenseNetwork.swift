@@ -1,4 +1,5 @@
 import Foundation
+import Training
 
 /// A small fully connected ReLU network in `Double`: the actor and the critic of the PPO
 /// learning-rate controller (Xu et al., "Learning an Adaptive Learning Rate Schedule",

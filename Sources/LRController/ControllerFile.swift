@@ -1,5 +1,6 @@
 import Foundation
 import SweepKit
+import Training
 
 /// A trained learning-rate controller on disk (`lrsweep controller train … --out controller.json`).
 ///
@@ -23,7 +24,7 @@ public struct ControllerFile: Sendable, Equatable, Codable {
 
     public var format: String
     public var version: Int
-    public var controller: LRController
+    public var controller: RateController
     public var training: TrainingRecord
 
     /// What the controller was trained on and how training went.
@@ -56,7 +57,7 @@ public struct ControllerFile: Sendable, Equatable, Codable {
         }
     }
 
-    public init(controller: LRController, training: TrainingRecord) {
+    public init(controller: RateController, training: TrainingRecord) {
         format = Self.formatName
         version = Self.currentVersion
         self.controller = controller
@@ -91,9 +92,9 @@ public struct ControllerFile: Sendable, Equatable, Codable {
                                           + "reads (\(currentVersion)): upgrade lrsweep")
         }
         let c = file.controller
-        guard c.actor.inputSize == LRController.observationSize, c.critic.inputSize == LRController.observationSize,
+        guard c.actor.inputSize == RateController.observationSize, c.critic.inputSize == RateController.observationSize,
               c.actor.outputSize == c.actions.actorOutputs, c.critic.outputSize == 1,
-              c.observationMoments.dimension == LRController.observationSize else {
+              c.observationMoments.dimension == RateController.observationSize else {
             throw ControllerFileError(path: path, problem: "network shapes do not match its action set")
         }
         return file

@@ -1,3 +1,5 @@
+import Training
+
 /// Running mean and variance of a stream of vectors, merged batch by batch.
 ///
 /// The PPO controller of Xu et al. (arXiv 1909.09712, ALGORITHMS.md §3) normalises each

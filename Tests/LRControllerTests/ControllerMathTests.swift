@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import LRController
 import Training
 
 /// Central difference of `f` with respect to element `i` of `x`.
@@ -90,7 +91,7 @@ struct ControllerMathTests {
     @Test("PPO loss gradient matches central differences (discrete and continuous)",
           arguments: [ControllerActions.paperDiscrete, ControllerActions.paperContinuous])
     func ppoGradient(actions: ControllerActions) {
-        var c = LRController(actions: actions, seed: 5)
+        var c = RateController(actions: actions, seed: 5)
         var rng = SplitMix64(seed: 9)
         c.actor = DenseNetwork(sizes: c.actor.sizes, outputGain: 1, rng: &rng)  // a non-uniform policy
         c.logStd = -0.4
@@ -104,15 +105,15 @@ struct ControllerMathTests {
             // Old log-probabilities a little off the current ones: some ratios in, some out of the region.
             let current: Double
             switch actions {
-            case .discrete: current = LRController.logSoftmax(c.actor(x))[Int(action)]
-            case .continuous: current = LRController.gaussianLogDensity(action, mean: c.actor(x)[0], logStd: c.logStd)
+            case .discrete: current = RateController.logSoftmax(c.actor(x))[Int(action)]
+            case .continuous: current = RateController.gaussianLogDensity(action, mean: c.actor(x)[0], logStd: c.logStd)
             }
             let old = current + [0.05, -0.5, 0.4, -0.1, 0.7, -0.02][i]
             batch.append(PPOSample(observation: x, action: action, oldLogProbability: old,
                                    advantage: Double(rng.nextGaussian()), target: Double(rng.nextGaussian())))
         }
         let (_, g) = c.ppoLoss(batch, config: config)
-        func loss(_ m: LRController) -> Double { m.ppoLoss(batch, config: config).terms.total(config) }
+        func loss(_ m: RateController) -> Double { m.ppoLoss(batch, config: config).terms.total(config) }
         for i in stride(from: 0, to: c.actor.parameters.count, by: 7) {
             let fd = centralDifference(c.actor.parameters, i) { p in
                 var m = c

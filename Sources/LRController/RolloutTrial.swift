@@ -1,5 +1,6 @@
 import Foundation
 import SweepKit
+import Training
 
 /// Episodes of controller training as ordinary sweep trials, so that `lrsweep controller train`
 /// fans them out to workers with no protocol change.
@@ -28,7 +29,7 @@ public enum RolloutTrial {
     }
 
     /// The optimizer options of an episode under `controller`.
-    public static func options(controller: LRController, setup: EpisodeSetup) throws -> [String: ParamValue] {
+    public static func options(controller: RateController, setup: EpisodeSetup) throws -> [String: ParamValue] {
         let json = String(decoding: try JSONCoding.encoder().encode(controller), as: UTF8.self)
         return ["controller_json": .string(json), "interval": .int(setup.interval),
                 "initial_rates": .list(setup.initialRates.map { .double($0) }), "rate_noise": .double(setup.rateNoise),
@@ -38,13 +39,13 @@ public enum RolloutTrial {
     /// The episode and controller a rollout trial describes.
     /// - Throws: ``TrainingError/badConfig(_:)`` for a trial that is not a well-formed rollout.
     public static func episode(parameters p: Parameters, config c: TrainConfig,
-                               options o: [String: ParamValue]) throws -> (EpisodeSetup, LRController) {
+                               options o: [String: ParamValue]) throws -> (EpisodeSetup, RateController) {
         guard let model = p.model, let dataset = p.dataset, let seed = p.seed else {
             throw TrainingError.badConfig("a \(optimizerName) trial needs model, dataset and seed")
         }
         guard let steps = c.steps else { throw TrainingError.badConfig("a \(optimizerName) trial needs steps") }
         guard let json = o["controller_json"]?.stringValue,
-              let controller = try? JSONCoding.decoder().decode(LRController.self, from: Data(json.utf8)) else {
+              let controller = try? JSONCoding.decoder().decode(RateController.self, from: Data(json.utf8)) else {
             throw TrainingError.badConfig("a \(optimizerName) trial needs a valid controller_json option")
         }
         var setup = EpisodeSetup(model: model, dataset: dataset, steps: steps, batchSize: c.batchSize,
@@ -64,7 +65,7 @@ public enum RolloutTrial {
     }
 
     /// The curve names of a trajectory, in point order.
-    public static let pointNames = (0..<LRController.observationSize).map { "obs\($0)" }
+    public static let pointNames = (0..<RateController.observationSize).map { "obs\($0)" }
         + ["action", "logp", "value", "reward", "lr"]
 
     /// A trajectory as metric points (step = decision index from 1).
@@ -97,7 +98,7 @@ public enum RolloutTrial {
             }
             columns.append(c)
         }
-        let n = LRController.observationSize
+        let n = RateController.observationSize
         let transitions = (0..<count).map { k in
             Transition(observation: (0..<n).map { columns[$0][k] }, action: columns[n][k],
                        logProbability: columns[n + 1][k], value: columns[n + 2][k], reward: columns[n + 3][k],

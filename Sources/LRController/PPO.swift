@@ -1,4 +1,5 @@
 import Foundation
+import Training
 
 /// The PPO settings of the learned schedule (ALGORITHMS.md §3, after Xu et al., arXiv 1909.09712,
 /// and Schulman et al., "Proximal Policy Optimization Algorithms", arXiv 1707.06347).
@@ -29,6 +30,41 @@ public struct PPOConfig: Sendable, Equatable, Codable {
     public var hidden: [Int] = [32, 32]
 
     public init() {}
+
+    /// Every setting, in declaration order; the defaults are those of the paper's reimplementation.
+    public init(gamma: Double = 1, gaeLambda: Double = 0.95, clipRange: Double = 0.2, valueCoefficient: Double = 0.5,
+                entropyCoefficient: Double = 0.1, learningRate: Double = 3e-3, epochs: Int = 4, minibatches: Int = 4,
+                maxGradNorm: Double = 0.5, observationClip: Double = 10, rewardClip: Double = 10,
+                hidden: [Int] = [32, 32]) {
+        self.gamma = gamma
+        self.gaeLambda = gaeLambda
+        self.clipRange = clipRange
+        self.valueCoefficient = valueCoefficient
+        self.entropyCoefficient = entropyCoefficient
+        self.learningRate = learningRate
+        self.epochs = epochs
+        self.minibatches = minibatches
+        self.maxGradNorm = maxGradNorm
+        self.observationClip = observationClip
+        self.rewardClip = rewardClip
+        self.hidden = hidden
+    }
+
+    /// Checks the settings PPO cannot work with.
+    /// - Throws: ``TrainingError/badConfig(_:)`` naming the setting.
+    public func validate() throws {
+        guard epochs >= 1, minibatches >= 1 else {
+            throw TrainingError.badConfig("PPO epochs and minibatches must be at least 1")
+        }
+        guard !hidden.isEmpty, hidden.allSatisfy({ $0 > 0 }) else {
+            throw TrainingError.badConfig("hidden widths must be positive, e.g. 32,32")
+        }
+        guard (0...1).contains(gamma), (0...1).contains(gaeLambda), clipRange > 0, learningRate > 0,
+              maxGradNorm > 0 else {
+            throw TrainingError.badConfig("PPO needs γ, λ in [0, 1] and a positive clip range, learning rate and "
+                                          + "gradient-norm clip")
+        }
+    }
 
     enum CodingKeys: String, CodingKey {
         case gamma, epochs, minibatches, hidden
@@ -127,7 +163,7 @@ public struct PPOGradient: Sendable, Equatable {
     }
 }
 
-extension LRController {
+extension RateController {
     /// The PPO loss of a minibatch and its exact gradient.
     ///
     /// L = mean_i L_clip,i + c_v·mean_i (V(s_i) − R_i)² − c_H·mean_i H(π(·|s_i)), with advantages

@@ -1,6 +1,7 @@
 import Foundation
 import SweepKit
 import Testing
+import LRController
 import Training
 
 @Suite("PPO controller: observations, episodes and rl-schedule")
@@ -49,15 +50,18 @@ struct ControllerObservationTests {
     }
 
     /// A controller that always prefers `action` (its output bias dominates).
-    static func fixedController(action: Int) -> LRController {
-        var c = LRController(seed: 2)
+    static func fixedController(action: Int) -> RateController {
+        var c = RateController(seed: 2)
         var p = c.actor.parameters.map { _ in 0.0 }
         p[p.count - 3 + action] = 5
         c.actor = DenseNetwork(sizes: c.actor.sizes, parameters: p)
         return c
     }
 
-    static func write(_ c: LRController) throws -> String {
+    /// Writes `c` to a controller file for `rl-schedule`, which reads it through the loader that
+    /// ``ControllerPolicies/register()`` gives the engine.
+    static func write(_ c: RateController) throws -> String {
+        ControllerPolicies.register()
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("ctl-\(UUID().uuidString).json").path
         let record = ControllerFile.TrainingRecord(settings: ControllerTrainingSettings(), history: [],
                                                    returnScale: RunningMoments(dimension: 1), seconds: 0)
@@ -126,7 +130,7 @@ struct ControllerObservationTests {
 
     @Test("rl-schedule in the trainer sees exactly what the controller saw in an episode")
     func sameObservationsAsEpisodes() throws {
-        var c = LRController(seed: 8)
+        var c = RateController(seed: 8)
         var rng = SplitMix64(seed: 8)
         c.actor = DenseNetwork(sizes: c.actor.sizes, outputGain: 3, rng: &rng)   // a decisive, state-dependent policy
         let setup = EpisodeSetup(model: "mlp-32", dataset: "synthetic", steps: 60, batchSize: 32, trainSize: 600,

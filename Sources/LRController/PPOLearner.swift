@@ -1,4 +1,5 @@
 import Foundation
+import Training
 
 /// Adam (Kingma & Ba, ICLR 2015, Algorithm 1) over one flat `Double` vector: the optimizer of the
 /// controller's networks (PyTorch's defaults β1 0.9, β2 0.999, ε 1e-8).
@@ -51,7 +52,7 @@ public struct PPOUpdateStats: Sendable, Equatable, Codable {
     }
 }
 
-/// Proximal policy optimisation of an ``LRController`` (Schulman et al., arXiv 1707.06347,
+/// Proximal policy optimisation of a ``RateController`` (Schulman et al., arXiv 1707.06347,
 /// Algorithm 1, with the settings of ALGORITHMS.md §3).
 ///
 /// One ``update(_:)`` per batch of episodes:
@@ -62,7 +63,7 @@ public struct PPOUpdateStats: Sendable, Equatable, Codable {
 ///    they are before this update — so the ratio starts at exactly 1 — and GAE(γ, λ) gives the
 ///    advantages and the critic's targets;
 /// 4. `epochs` passes, each over `minibatches` random minibatches: the loss of
-///    ``LRController/ppoLoss(_:config:)``, the joint gradient of both networks rescaled to at most
+///    ``RateController/ppoLoss(_:config:)``, the joint gradient of both networks rescaled to at most
 ///    `maxGradNorm`, one Adam step.
 ///
 /// Recomputing step 3 rather than keeping the log-probabilities recorded during the episodes
@@ -70,13 +71,13 @@ public struct PPOUpdateStats: Sendable, Equatable, Codable {
 /// with the statistics of the previous update); it keeps the first update — whose episodes ran
 /// with empty statistics — from learning on unnormalised inputs.
 public final class PPOLearner {
-    public private(set) var controller: LRController
+    public private(set) var controller: RateController
     public let config: PPOConfig
     public private(set) var returnMoments = RunningMoments(dimension: 1)
     private var adam: VectorAdam
     private var rng: SplitMix64
 
-    public init(controller: LRController, config: PPOConfig, seed: Int) {
+    public init(controller: RateController, config: PPOConfig, seed: Int) {
         self.controller = controller
         self.config = config
         let count = controller.actor.parameters.count + controller.critic.parameters.count + 1
@@ -125,8 +126,8 @@ public final class PPOLearner {
     func logProbability(of action: Double, at x: [Double]) -> Double {
         let out = controller.actor(x)
         switch controller.actions {
-        case .discrete: return LRController.logSoftmax(out)[Int(action)]
-        case .continuous: return LRController.gaussianLogDensity(action, mean: out[0], logStd: controller.logStd)
+        case .discrete: return RateController.logSoftmax(out)[Int(action)]
+        case .continuous: return RateController.gaussianLogDensity(action, mean: out[0], logStd: controller.logStd)
         }
     }
 

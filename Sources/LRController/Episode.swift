@@ -1,4 +1,5 @@
 import Foundation
+import Training
 
 /// One episode of the learned-schedule environment (Xu et al., arXiv 1909.09712; ALGORITHMS.md §3):
 /// a child model trained with Adam for `steps` minibatches while the controller changes its
@@ -76,7 +77,8 @@ public struct EpisodeSetup: Sendable, Equatable, Codable {
     }
 
     static let rateStream: UInt64 = 0x5250_4F00
-    static let actionStream: UInt64 = 0x5250_4F01
+    /// The sampled actions: the stream `rl-schedule` samples from with `deterministic: false`.
+    static let actionStream = SplitMix64.Stream.policyActions
 }
 
 /// One decision of an episode, with everything PPO needs.
@@ -129,8 +131,9 @@ public struct Trajectory: Sendable, Equatable, Codable {
 
 /// Runs one episode: Adam on the child, the controller deciding every `interval` steps.
 ///
-/// Step t (1-based): minibatch, forward, loss, backward, Adam update at the current rate. After
-/// step t with t a multiple of `interval` and t < steps, the controller observes the child (see
+/// Step t (1-based) is the engine's ``TrainingStep`` — the trainer's own step, so a child trains
+/// here exactly as in a trial — with an Adam update at the current rate. After step t with t a
+/// multiple of `interval` and t < steps, the controller observes the child (see
 /// ``ObservationProbe``), acts (sampled when `sample`, else greedily) and the new rate holds for
 /// the next `interval` steps. The reward of a decision is −(validation loss at the next decision,
 /// or after the last step). A child whose training loss becomes non-finite ends the episode: the
@@ -138,64 +141,41 @@ public struct Trajectory: Sendable, Equatable, Codable {
 /// loss seen (at least 10), so diverging never pays.
 ///
 /// - Throws: ``TrainingError`` for missing data, unknown models or a setup that cannot work.
-public func runEpisode(_ setup: EpisodeSetup, controller: LRController, sample: Bool,
+public func runEpisode(_ setup: EpisodeSetup, controller: RateController, sample: Bool,
                        data: DataLocator = DataLocator(), shouldStop: () -> Bool = { false }) throws -> Trajectory {
     try setup.validate()
-    BLAS.setThreads(setup.threads)  // as the trainer does: same threads, same sums, same episode
-    let dataset = try DatasetCache.load(setup.dataset, locator: data)
-    let split = try DataSplit(data: dataset, seed: setup.seed, trainSize: setup.trainSize, valSize: setup.valSize)
-    let model = try ModelFactory.make(setup.model, inputShape: dataset.train.sampleShape,
-                                      classes: dataset.train.classes, seed: setup.seed, dataset: setup.dataset)
-    let views = model.parameterViews
+    let training = try TrainingStep(model: setup.model, dataset: setup.dataset, seed: setup.seed,
+                                    batchSize: setup.batchSize, trainSize: setup.trainSize, valSize: setup.valSize,
+                                    threads: setup.threads, data: data)
+    training.useThreads()  // as the trainer does: same threads, same sums, same episode
     let rate0 = setup.initialRate()
     let adam = Adam(learningRate: rate0)
     var rate = rate0
     var actionRNG: SplitMix64? = sample ? SplitMix64(seed: setup.seed, stream: EpisodeSetup.actionStream) : nil
-    var shuffleRNG = SplitMix64(seed: setup.seed, stream: SplitMix64.Stream.shuffling)
-    let probe = ObservationProbe(set: split.data.train, indices: split.validationIndices)
-    let loss = SoftmaxCrossEntropy()
-    var loader = BatchLoader()
-    probe.recordInitialLogits(model)
+    let probe = ObservationProbe(validationOf: training)
+    probe.recordInitialLogits(training.model)
 
     var transitions: [Transition] = []
     var worstLoss = 10.0
-    var order: [Int] = []
-    var cursor = 0
+    // The episode so far, ended by a diverged child: the open decision and the ones never taken
+    // are charged the worst loss seen.
+    func diverged() -> Trajectory {
+        let remaining = setup.decisions - transitions.count + 1
+        if !transitions.isEmpty { transitions[transitions.count - 1].reward = -worstLoss * Double(remaining) }
+        return Trajectory(seed: setup.seed, initialRate: rate0, transitions: transitions, finalValidationLoss: .nan,
+                          diverged: true)
+    }
     for step in 1...setup.steps {
         if shouldStop() { throw CancellationError() }
-        if cursor >= order.count {
-            order = split.trainIndices.shuffled(using: &shuffleRNG)
-            cursor = 0
-        }
-        let end = Swift.min(cursor + setup.batchSize, order.count)
-        loader.load(split.data.train, indices: order[cursor..<end])
-        cursor = end
-        model.zeroGradients()
-        let logits = model.forward(loader.images, mode: .training)
-        let batchLoss = loader.labels.withUnsafeBufferPointer {
-            loss.evaluate(logits: logits, labels: $0, computeGradient: true).loss
-        }
-        guard batchLoss.isFinite else {
-            // Charge the open decision and the ones never taken the worst loss seen.
-            let remaining = setup.decisions - transitions.count + 1
-            if !transitions.isEmpty { transitions[transitions.count - 1].reward = -worstLoss * Double(remaining) }
-            return Trajectory(seed: setup.seed, initialRate: rate0, transitions: transitions,
-                              finalValidationLoss: .nan, diverged: true)
-        }
-        _ = model.backward(loss.gradientBuffer)
-        adam.scheduleFactor = rate / rate0
-        adam.update(views, step: step)
+        let batchLoss = training.computeGradients()
+        guard batchLoss.isFinite else { return diverged() }
+        training.apply(adam, scheduleFactor: rate / rate0, step: step)
         probe.record(batchLoss: batchLoss)
 
         let deciding = step % setup.interval == 0 && step < setup.steps
         guard deciding || step == setup.steps else { continue }
-        let observation = probe.observe(model, learningRate: rate)
-        guard observation.validationLoss.isFinite else {
-            let remaining = setup.decisions - transitions.count + 1
-            if !transitions.isEmpty { transitions[transitions.count - 1].reward = -worstLoss * Double(remaining) }
-            return Trajectory(seed: setup.seed, initialRate: rate0, transitions: transitions,
-                              finalValidationLoss: .nan, diverged: true)
-        }
+        let observation = probe.observe(training.model, learningRate: rate)
+        guard observation.validationLoss.isFinite else { return diverged() }
         worstLoss = Swift.max(worstLoss, observation.validationLoss)
         if !transitions.isEmpty { transitions[transitions.count - 1].reward = -observation.validationLoss }
         guard deciding else {

@@ -8,11 +8,15 @@ import SweepKit
 /// At that moment the weights are those after `step − 1` updates, so an observer deciding every
 /// `k` updates sees exactly the model the next `k` updates start from.
 protocol TrainingObserver: AnyObject {
-    func willUpdate(step: Int, batchLoss: Double, model: Sequential, split: DataSplit)
+    func willUpdate(step: Int, batchLoss: Double, training: TrainingStep)
 }
 
 /// `rl-schedule`: Adam whose learning rate a trained PPO controller drives (Xu et al., "Learning an
 /// Adaptive Learning Rate Schedule", arXiv 1909.09712; ALGORITHMS.md §3).
+///
+/// The controller reaches this optimizer as a ``LearnedPolicy``: the `LRController` module, which
+/// trains and stores controllers, registers how to load one (``LearnedPolicies``), so the engine
+/// never imports it.
 ///
 /// Every `interval` updates (10) the controller observes the child — training loss over the last
 /// 10 minibatches, validation loss, variance of the validation logits, variance of their change
@@ -29,7 +33,7 @@ protocol TrainingObserver: AnyObject {
 /// Curves: `lr`, `lr_action` (the last action: index into the factors, or u), `lr_factor` (its
 /// multiplier), `lr_raises` and `lr_cuts` (decisions so far that raised or cut the rate).
 public final class RLSchedule: Optimizer, TrainingObserver {
-    public let controller: LRController
+    public let policy: any LearnedPolicy
     public let interval: Int
     public let bounds: ClosedRange<Double>
     /// Validation images observed at each decision (the first ones of the validation split; 0 = all).
@@ -46,17 +50,17 @@ public final class RLSchedule: Optimizer, TrainingObserver {
     private var raises = 0
     private var cuts = 0
 
-    public init(learningRate: Double, controller: LRController, interval: Int = 10,
+    public init(learningRate: Double, policy: any LearnedPolicy, interval: Int = 10,
                 bounds: ClosedRange<Double> = ControlledRate.paperBounds, deterministic: Bool = true,
                 observeSize: Int = 0, weightDecay: Double = 0, samplingSeed: Int = 0) {
         precondition(interval >= 1 && bounds.lowerBound > 0 && learningRate > 0)
-        self.controller = controller
+        self.policy = policy
         self.interval = interval
         self.bounds = bounds
         self.observeSize = observeSize
         rate = Swift.min(Swift.max(learningRate, bounds.lowerBound), bounds.upperBound)
         adam = Adam(learningRate: rate, weightDecay: weightDecay)
-        sampler = deterministic ? nil : SplitMix64(seed: samplingSeed, stream: EpisodeSetup.actionStream)
+        sampler = deterministic ? nil : SplitMix64(seed: samplingSeed, stream: SplitMix64.Stream.policyActions)
     }
 
     public var learningRate: Double { rate * scheduleFactor }
@@ -71,20 +75,18 @@ public final class RLSchedule: Optimizer, TrainingObserver {
         adam.update(parameters, step: step)
     }
 
-    func willUpdate(step: Int, batchLoss: Double, model: Sequential, split: DataSplit) {
+    func willUpdate(step: Int, batchLoss: Double, training: TrainingStep) {
         let probe: ObservationProbe
         if let existing = self.probe {
             probe = existing
         } else {
-            let all = split.validationIndices
-            probe = ObservationProbe(set: split.data.train,
-                                     indices: observeSize > 0 ? Array(all.prefix(observeSize)) : all)
-            probe.recordInitialLogits(model)  // before update 1: the untrained model
+            probe = ObservationProbe(validationOf: training, limit: observeSize)
+            probe.recordInitialLogits(training.model)  // before update 1: the untrained model
             self.probe = probe
         }
         if step > 1 && (step - 1) % interval == 0 {
-            let observation = probe.observe(model, learningRate: rate)
-            let decision = controller.decide(observation.features, rng: &sampler)
+            let observation = probe.observe(training.model, learningRate: rate)
+            let decision = policy.decision(for: observation, sampler: &sampler)
             rate = ControlledRate.apply(decision.factor, to: rate, bounds: bounds)
             decisions += 1
             lastAction = decision.action
@@ -120,13 +122,17 @@ extension RLSchedule {
         guard let bounds = o.range("lr_bounds"), bounds.lowerBound > 0 else {
             throw o.invalid("lr_bounds", "must be [min, max] with 0 < min ≤ max")
         }
-        let file: ControllerFile
+        let loaded: (any LearnedPolicy)?
         do {
-            file = try ControllerFile.load(path: path)
-        } catch let e as ControllerFileError {
-            throw o.invalid("controller", e.description)
+            loaded = try LearnedPolicies.load(path: path)
+        } catch {
+            throw o.invalid("controller", String(describing: error))
         }
-        return RLSchedule(learningRate: lr, controller: file.controller, interval: o.int("interval"), bounds: bounds,
+        guard let policy = loaded else {
+            throw o.invalid("controller", "cannot be read: this program registered no controller loader "
+                            + "(LRController's ControllerPolicies.register())")
+        }
+        return RLSchedule(learningRate: lr, policy: policy, interval: o.int("interval"), bounds: bounds,
                           deterministic: o.bool("deterministic"), observeSize: o.int("observe_size"),
                           weightDecay: c.weightDecay)
     }

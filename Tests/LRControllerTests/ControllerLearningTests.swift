@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import SweepKit
+import LRController
 import Training
 
 /// A toy learning-rate environment whose best action is known: the state is log10 of the rate
@@ -14,7 +15,7 @@ struct TargetRateEnvironment {
         (0..<6).map { _ in Double(rng.nextGaussian()) } + [logRate]
     }
 
-    static func episode(_ c: LRController, seed: Int, decisions: Int = 10) -> Trajectory {
+    static func episode(_ c: RateController, seed: Int, decisions: Int = 10) -> Trajectory {
         var rng = SplitMix64(seed: UInt64(seed))
         var sampler: SplitMix64? = SplitMix64(seed: UInt64(seed) &+ 99)
         var logRate = -4.5 + 3 * Double(rng.nextUnitFloat())    // 10^−4.5 … 10^−1.5
@@ -34,9 +35,9 @@ struct TargetRateEnvironment {
 struct ControllerLearningTests {
     @Test("PPO learns to move the rate toward the target in most states")
     func learnsTarget() {
-        let controller = LRController(actions: .discrete(factors: TargetRateEnvironment.factors), seed: 1)
+        let controller = RateController(actions: .discrete(factors: TargetRateEnvironment.factors), seed: 1)
         let learner = PPOLearner(controller: controller, config: PPOConfig(), seed: 1)
-        func greedyAccuracy(_ c: LRController) -> Double {
+        func greedyAccuracy(_ c: RateController) -> Double {
             var rng = SplitMix64(seed: 12_345)
             var right = 0, total = 0
             for i in 0..<60 {
@@ -61,7 +62,7 @@ struct ControllerLearningTests {
     @Test("a controller file round-trips and acts identically after loading",
           arguments: [ControllerActions.paperDiscrete, ControllerActions.paperContinuous])
     func roundTrip(actions: ControllerActions) throws {
-        var c = LRController(actions: actions, seed: 4)
+        var c = RateController(actions: actions, seed: 4)
         var rng = SplitMix64(seed: 4)
         c.actor = DenseNetwork(sizes: c.actor.sizes, outputGain: 2, rng: &rng)
         c.logStd = -0.3
