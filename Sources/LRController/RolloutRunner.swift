@@ -3,18 +3,16 @@ import SweepKit
 import SweepWorker
 import Training
 
-/// Runs the episodes of `lrsweep controller train` when they arrive as trials (optimizer
-/// `ppo-rollout`, see ``RolloutTrial``) and hands every other trial to `fallback`.
+/// Runs the episodes of `lrsweep controller train`: trials of kind ``TrialKind/rollout`` (see
+/// ``RolloutTrial``), which a worker's ``TrialRouter`` sends here.
 ///
 /// An episode is one child training with Adam whose rate the current PPO controller changes every
 /// few steps (Xu et al., arXiv 1909.09712; ALGORITHMS.md §3). Its trajectory streams back as metric
 /// points, one step per decision, which the controller trainer reads from the results store.
 public struct RolloutRunner: TrialRunner {
-    public let fallback: any TrialRunner
     public let data: DataLocator
 
-    public init(fallback: any TrialRunner, data: DataLocator = DataLocator()) {
-        self.fallback = fallback
+    public init(data: DataLocator = DataLocator()) {
         self.data = data
     }
 
@@ -25,13 +23,10 @@ public struct RolloutRunner: TrialRunner {
 
     public func run(_ task: TrialTask, device: String?, emit: @escaping @Sendable ([MetricPoint]) -> Void,
                     shouldStop: @escaping @Sendable () -> Bool) -> TrialResult {
-        guard task.trainer == nil, task.trial.parameters.optimizer == RolloutTrial.optimizerName else {
-            return fallback.run(task, device: device, emit: emit, shouldStop: shouldStop)
-        }
         let started = Date()
         do {
             let (setup, controller) = try RolloutTrial.episode(parameters: task.trial.parameters, config: task.train,
-                                                               options: task.optimizerOptions)
+                                                               payload: task.payload)
             let trajectory = try runEpisode(setup, controller: controller, sample: true, data: data,
                                             shouldStop: shouldStop)
             emit(RolloutTrial.points(trajectory))

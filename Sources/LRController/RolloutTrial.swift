@@ -2,25 +2,18 @@ import Foundation
 import SweepKit
 import Training
 
-/// Episodes of controller training as ordinary sweep trials, so that `lrsweep controller train`
-/// fans them out to workers with no protocol change.
+/// Episodes of controller training as sweep trials of kind ``TrialKind/rollout``, so that
+/// `lrsweep controller train` fans them out to workers like any sweep.
 ///
-/// A rollout trial has parameters `optimizer: ppo-rollout`, `model`, `dataset`, `seed` (the
-/// episode's) and `lr` (its initial rate, for display); the train config carries batch size,
-/// steps, subset sizes and threads; the optimizer options carry the current controller as JSON
+/// A rollout trial has parameters `optimizer: rl-schedule` (the child trains under the learned
+/// schedule), `model`, `dataset` and `seed` (the episode's); the train config carries batch size,
+/// steps, subset sizes and threads; the task's `payload` carries the current controller as JSON
 /// text (`controller_json`, networks and normalisation statistics) and the episode's settings.
 /// The worker streams the trajectory back as metric points, one step per decision
 /// (step = decision index, from 1): `obs0`…`obs6` (raw observations), `action`, `logp`, `value`,
 /// `reward` and `lr`; the final metrics are `val_loss` (after the last child step), `return`
 /// (Σ rewards), `initial_lr` and `diverged` (0 or 1).
 public enum RolloutTrial {
-    public static let optimizerName = "ppo-rollout"
-
-    /// The trial parameters of an episode.
-    public static func parameters(for setup: EpisodeSetup) -> Parameters {
-        Parameters(["optimizer": .string(optimizerName), "model": .string(setup.model),
-                    "dataset": .string(setup.dataset), "seed": .int(setup.seed), "lr": .double(setup.initialRate())])
-    }
 
     /// The train config of an episode.
     public static func config(for setup: EpisodeSetup) -> TrainConfig {
@@ -28,8 +21,14 @@ public enum RolloutTrial {
                     trainSize: setup.trainSize, valSize: setup.valSize, threads: setup.threads)
     }
 
-    /// The optimizer options of an episode under `controller`.
-    public static func options(controller: RateController, setup: EpisodeSetup) throws -> [String: ParamValue] {
+    /// The payload of an episode's trial under `controller`: its settings as JSON.
+    public static func payload(controller: RateController, setup: EpisodeSetup) throws -> String {
+        String(decoding: try JSONCoding.encoder().encode(try options(controller: controller, setup: setup)),
+               as: UTF8.self)
+    }
+
+    /// The episode settings under `controller`, by name.
+    static func options(controller: RateController, setup: EpisodeSetup) throws -> [String: ParamValue] {
         let json = String(decoding: try JSONCoding.encoder().encode(controller), as: UTF8.self)
         return ["controller_json": .string(json), "interval": .int(setup.interval),
                 "initial_rates": .list(setup.initialRates.map { .double($0) }), "rate_noise": .double(setup.rateNoise),
@@ -39,14 +38,16 @@ public enum RolloutTrial {
     /// The episode and controller a rollout trial describes.
     /// - Throws: ``TrainingError/badConfig(_:)`` for a trial that is not a well-formed rollout.
     public static func episode(parameters p: Parameters, config c: TrainConfig,
-                               options o: [String: ParamValue]) throws -> (EpisodeSetup, RateController) {
+                               payload: String?) throws -> (EpisodeSetup, RateController) {
+        guard let payload, let o = try? JSONCoding.decoder().decode([String: ParamValue].self, from: Data(payload.utf8))
+        else { throw TrainingError.badConfig("a rollout trial needs its episode settings as a JSON payload") }
         guard let model = p.model, let dataset = p.dataset, let seed = p.seed else {
-            throw TrainingError.badConfig("a \(optimizerName) trial needs model, dataset and seed")
+            throw TrainingError.badConfig("a rollout trial needs model, dataset and seed")
         }
-        guard let steps = c.steps else { throw TrainingError.badConfig("a \(optimizerName) trial needs steps") }
+        guard let steps = c.steps else { throw TrainingError.badConfig("a rollout trial needs steps") }
         guard let json = o["controller_json"]?.stringValue,
               let controller = try? JSONCoding.decoder().decode(RateController.self, from: Data(json.utf8)) else {
-            throw TrainingError.badConfig("a \(optimizerName) trial needs a valid controller_json option")
+            throw TrainingError.badConfig("a rollout trial needs a valid controller_json option")
         }
         var setup = EpisodeSetup(model: model, dataset: dataset, steps: steps, batchSize: c.batchSize,
                                  trainSize: c.trainSize, valSize: c.valSize, seed: seed, threads: c.threads)

@@ -105,14 +105,9 @@ public final class SweepRollouts: RolloutBackend {
     /// The sweep of one update: one trial a seed, optimizer `ppo-rollout` with the controller in its options.
     static func spec(name: String, controller: RateController, episodes: [EpisodeSetup],
                      first: EpisodeSetup) throws -> SweepSpec {
-        let options = try RolloutTrial.options(controller: controller, setup: first)
-        return SweepSpec(
-            name: name, metric: "val_loss",
-            grid: [GridAxis(key: "optimizer", values: [.string(RolloutTrial.optimizerName)]),
-                   GridAxis(key: "model", values: [.string(first.model)]),
-                   GridAxis(key: "dataset", values: [.string(first.dataset)])],
-            seeds: episodes.map(\.seed), train: RolloutTrial.config(for: first),
-            optimizers: [RolloutTrial.optimizerName: options], retries: 2, sourcePath: "(controller train)")
+        try SweepSpec.rollouts(name: name, model: first.model, dataset: first.dataset, seeds: episodes.map(\.seed),
+                               train: RolloutTrial.config(for: first),
+                               payload: try RolloutTrial.payload(controller: controller, setup: first), catalog: .builtin)
     }
 
     /// The trajectories of `episodes`, in their order, from an update's results store; failed
@@ -134,8 +129,8 @@ public final class SweepRollouts: RolloutBackend {
         if trajectories.isEmpty {
             throw RolloutError(description: "every episode of update \(update) failed: "
                                + problems.joined(separator: "; ")
-                               + (problems.contains { $0.contains(RolloutTrial.optimizerName) }
-                                  ? " (do the workers run RolloutRunner?)" : ""))
+                               + (problems.contains { $0.contains("cannot run rollout") }
+                                  ? " (the workers' lrsweep is too old to run controller episodes)" : ""))
         }
         for p in problems { logger.warning("episode failed", metadata: ["detail": "\(p)"]) }
         return trajectories
@@ -151,10 +146,11 @@ public final class SweepRollouts: RolloutBackend {
                                         workerID: "inproc-\(i)", datasets: data.available())
             let stopper = Mutex<(@Sendable () -> Void)?>(nil)
             let started = DispatchSemaphore(value: 0)
+            let trialsDir = "\(workDir)/trials"
             let thread = Thread {
-                let worker = Worker(options: options, runner: RolloutRunner(fallback: EngineRunner(data: data),
-                                                                            data: data),
-                                    logger: workerLogger)
+                let runner = TrialRouter(engine: EngineRunner(data: data), command: CommandRunner(outputRoot: trialsDir),
+                                         rollout: RolloutRunner(data: data))
+                let worker = Worker(options: options, runner: runner, logger: workerLogger)
                 stopper.withLock { $0 = worker.stopper }
                 started.signal()
                 _ = try? worker.run()

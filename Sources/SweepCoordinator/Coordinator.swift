@@ -24,6 +24,8 @@ public struct CoordinatorSnapshot: Sendable, Codable {
     public var endpoint: String?
     /// True in the last snapshot of a run that ended because it was stopped, not complete.
     public var stopped: Bool = false
+    /// Early stopping's rungs so far (nil without early stopping).
+    public var earlyStopping: String?
 }
 
 /// The coordinator: runs the ``Scheduler`` over a ``CoordinatorTransport`` and writes the ``ResultStore``.
@@ -111,7 +113,8 @@ public final class Coordinator {
                                    elapsed: t, waitingReason: detailed ? scheduler.waitingReason() : nil, etaSeconds: eta,
                                    updated: Date().timeIntervalSince1970, finished: scheduler.isComplete,
                                    paused: scheduler.paused, stopping: scheduler.stopping, endpoint: endpoint,
-                                   stopped: scheduler.isDone && !scheduler.isComplete)
+                                   stopped: scheduler.isDone && !scheduler.isComplete,
+                                   earlyStopping: detailed ? scheduler.stoppingSummary : nil)
     }
 
     /// Writes the snapshot to `path` (atomically) for `lrsweep status DIR` and `lrsweep control DIR`.

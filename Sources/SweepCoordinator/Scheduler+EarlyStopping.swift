@@ -64,4 +64,17 @@ extension Scheduler {
 
     /// Early stopping's decisions so far (for `status` and the report).
     public var stoppingDecisions: [StoppingDecision] { stopper?.decisions ?? [] }
+
+    /// Early stopping in a line for `status`: the rungs decided so far, with how many configurations
+    /// each promoted and stopped; nil without early stopping.
+    public var stoppingSummary: String? {
+        guard let stopper else { return nil }
+        var byStep: [Int: (promoted: Int, stopped: Int)] = [:]
+        for d in stopper.decisions {
+            if d.promoted { byStep[d.step, default: (0, 0)].promoted += 1 } else { byStep[d.step, default: (0, 0)].stopped += 1 }
+        }
+        let rungs = byStep.sorted { $0.key < $1.key }.map { "step \($0.key): \($0.value.promoted) on, \($0.value.stopped) stopped" }
+        return "\(stopper.spec.method.rawValue), \(stopper.stopped.count) configuration(s) stopped"
+            + (rungs.isEmpty ? "" : " · " + rungs.joined(separator: " · "))
+    }
 }

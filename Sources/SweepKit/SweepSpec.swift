@@ -73,7 +73,7 @@ public struct SweepSpec: Sendable {
 
     /// Internal: a spec exists only validated, from a file (``parse(text:file:catalog:)``) or from
     /// one of the checked builders (``noopBenchmark(trials:)``, ``rollouts(name:model:dataset:seeds:train:payload:retries:catalog:)``).
-    public init(name: String, metric: String = "val_loss", goal: Goal? = nil, grid: [GridAxis], seeds: [Int] = [1],
+    init(name: String, metric: String = "val_loss", goal: Goal? = nil, grid: [GridAxis], seeds: [Int] = [1],
          train: TrainConfig = TrainConfig(), optimizers: [String: [String: ParamValue]] = [:],
          retries: Int = 2, trainer: TrainerSpec? = nil, kind: TrialKind? = nil, payload: String? = nil,
          search: SearchSpec = .init(), earlyStopping: EarlyStoppingSpec? = nil,

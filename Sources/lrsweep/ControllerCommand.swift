@@ -97,7 +97,6 @@ struct ControllerTrainCommand: ParsableCommand {
         }
         do {
             _ = try DatasetCache.load(dataset)  // fail early, with the install hint, if the data is not there
-            ControllerPolicies.register()  // in-process workers may be handed rl-schedule trials
             let episode = EpisodeSetup(model: model, dataset: dataset, steps: steps, batchSize: batchSize,
                                        trainSize: trainSize, valSize: valSize, interval: interval, seed: 0,
                                        initialRates: commaList(initialLRs, Double.self) ?? [], rateNoise: lrNoise,

@@ -28,6 +28,8 @@ struct LRSweep: ParsableCommand {
 
     /// Maps errors to the documented exit codes: 1 for the user's mistakes, 2 for runtime failures.
     static func main() {
+        // The engine's rl-schedule optimizer reads controller files through the LRController module.
+        ControllerPolicies.register()
         do {
             var command = try parseAsRoot()
             try command.run()

@@ -43,6 +43,8 @@ struct StatusCommand: ParsableCommand {
         var coordinator_running: Bool
         /// No new trials start until `lrsweep control … resume`.
         var paused: Bool
+        /// Early stopping's rungs so far.
+        var early_stopping: String?
 
         struct Worker: Encodable {
             var id, host: String
@@ -69,7 +71,7 @@ struct StatusCommand: ParsableCommand {
             for s in TrialStatus.allCases { counts[s.rawValue] = snap.counts[s] ?? 0 }
             show(Output(sweep: connect, trials: counts, workers: snap.workers.map(Output.Worker.init),
                         waiting_reason: snap.waitingReason, eta_seconds: snap.etaSeconds, coordinator_running: true,
-                        paused: snap.paused),
+                        paused: snap.paused, early_stopping: snap.earlyStopping),
                  total: snap.total)
             return
         }
@@ -95,7 +97,7 @@ struct StatusCommand: ParsableCommand {
             waiting_reason: live ? snapshot?.waitingReason : (counts["pending", default: 0] + counts["running", default: 0] > 0
                                                              ? "coordinator not running" : nil),
             eta_seconds: live ? snapshot?.etaSeconds : nil, coordinator_running: live,
-            paused: live && snapshot?.paused == true)
+            paused: live && snapshot?.paused == true, early_stopping: snapshot?.earlyStopping)
         show(out, total: data.trials.count)
     }
 
@@ -107,6 +109,7 @@ struct StatusCommand: ParsableCommand {
         print("sweep \(out.sweep): \(total) trials")
         for s in TrialStatus.allCases { print("  \(s.rawValue): \(out.trials[s.rawValue] ?? 0)") }
         if out.paused { print("paused: resume with lrsweep control DIR resume") }
+        if let es = out.early_stopping { print("early stopping: \(es)") }
         if let reason = out.waiting_reason { print("waiting: \(reason)") }
         if let eta = out.eta_seconds { print("ETA: \(formatDuration(eta))") }
         if out.workers.isEmpty {

@@ -96,7 +96,6 @@ struct TrainCommand: ParsableCommand {
         let summary: TrainingSummary
         do {
             let request = TrainingRequest(parameters: params, config: config, optimizerOptions: options)
-            ControllerPolicies.register()  // rl-schedule reads its controller file through LRController
             summary = try runTraining(request, onEvent: { event in
                 switch event {
                 case .evaluation(let step, let metrics):

@@ -87,11 +87,9 @@ struct WorkerCommand: ParsableCommand {
                 throw UserError(e.message)
             }
         }
-        // Rollouts of `lrsweep controller train` go to the RolloutRunner; trainer: sections to the
-        // CommandRunner; everything else to the engine.
-        ControllerPolicies.register()  // the engine's rl-schedule reads controller files
-        let runner: TrialRunner = RolloutRunner(fallback: TrialRouter(engine: EngineRunner(data: data),
-                                                  command: CommandRunner(outputRoot: out)), data: data)
+        // Each trial goes to the runner of its kind: the engine, the spec's command, or a controller episode.
+        let runner = TrialRouter(engine: EngineRunner(data: data), command: CommandRunner(outputRoot: out),
+                                 rollout: RolloutRunner(data: data))
         let worker = Worker(options: options, runner: runner, logger: logger)
         let stop = worker.stopper
         var sources: [DispatchSourceSignal] = []
