@@ -86,7 +86,8 @@ public final class Coordinator {
                               config: config ?? SchedulerConfig(retries: spec.retries),
                               resumed: try store.loadStates(), handedBack: try store.loadHandBacks(),
                               metric: spec.metric, earlyStopping: spec.earlyStopping.map { ($0, spec.goal) },
-                              decisions: spec.earlyStopping == nil ? [] : try store.loadDecisions())
+                              decisions: spec.earlyStopping == nil ? [] : try store.loadDecisions(),
+                              budget: spec.train.steps)
         if spec.earlyStopping != nil {
             // Early stopping continues from what it had seen and decided before a restart.
             try store.apply(scheduler.replay(try store.loadPoints(of: spec.metric)), now: Date().timeIntervalSince1970)

@@ -1,21 +1,5 @@
 import SweepKit
 
-/// One decision of early stopping about one configuration (all the seeds of one parameter set).
-public struct StoppingDecision: Sendable, Hashable, Codable {
-    /// The configuration: its parameters without the seed, as canonical text.
-    public var configuration: String
-    /// Its comparison group: the values of the `group_by` keys.
-    public var group: String
-    /// The step the decision was made at (an ASHA rung, or the median rule's evaluation step).
-    public var step: Int
-    /// The configuration's value there: the mean over the seeds that had reached the step.
-    public var value: Double
-    /// True: it goes on; false: it stops (its trials end as `pruned`).
-    public var promoted: Bool
-    /// The decision in words, for the report and `status`.
-    public var detail: String
-}
-
 /// Early stopping within comparison groups, as a pure value: it observes the sweep's metric at
 /// the evaluation steps trials report and answers with decisions.
 ///
@@ -35,6 +19,9 @@ public struct StoppingDecision: Sendable, Hashable, Codable {
 public struct EarlyStopper: Sendable {
     public let spec: EarlyStoppingSpec
     public let goal: Goal
+    /// The full budget of a trial in steps, when known: no decision is made at or after it (a
+    /// configuration that ran its whole budget is never stopped).
+    public let budget: Int?
 
     /// Per configuration, per seed, the metric by step.
     private var curves: [String: [Int: [Int: Double]]] = [:]
@@ -46,9 +33,10 @@ public struct EarlyStopper: Sendable {
     public private(set) var stopped: Set<String> = []
     public private(set) var decisions: [StoppingDecision] = []
 
-    public init(spec: EarlyStoppingSpec, goal: Goal) {
+    public init(spec: EarlyStoppingSpec, goal: Goal, budget: Int? = nil) {
         self.spec = spec
         self.goal = goal
+        self.budget = budget
     }
 
     /// The rung steps up to `limit`: grace, grace·η, grace·η², …
@@ -70,6 +58,7 @@ public struct EarlyStopper: Sendable {
         groups[c] = g
         curves[c, default: [:]][seed, default: [:]][step] = value
         guard step >= spec.grace else { return [] }
+        if let budget, step >= budget, spec.method == .median { return [] }
         switch spec.method {
         case .asha: return asha(c, group: g, step: step)
         case .median: return stopped.contains(c) ? [] : median(c, group: g, step: step)
@@ -89,7 +78,7 @@ public struct EarlyStopper: Sendable {
 
     private mutating func asha(_ c: String, group g: String, step: Int) -> [StoppingDecision] {
         var out: [StoppingDecision] = []
-        for rung in rungSteps(upTo: step) {
+        for rung in rungSteps(upTo: budget.map { min(step, $0 - 1) } ?? step) {
             guard let mean = value(of: c, at: rung) else { continue }
             // Keep the record current as more seeds reach the rung: later decisions of others use it.
             rungs[g, default: [:]][rung, default: [:]][c] = mean

@@ -100,16 +100,17 @@ public struct Scheduler: Sendable {
     ///   - handedBack: attempts of each trial that workers handed back in earlier runs.
     ///   - earlyStopping: stop configurations within their groups (with the sweep's goal), restoring
     ///     the decisions made before a restart.
+    ///   - budget: a trial's full length in steps, when the spec fixes it (no decision at or past it).
     public init<Tasks: Sequence>(tasks: Tasks, config: SchedulerConfig, resumed: [String: TrialState] = [:],
                                  handedBack: [String: Int] = [:], metric: String = "val_loss",
                                  earlyStopping: (spec: EarlyStoppingSpec, goal: Goal)? = nil,
-                                 decisions: [StoppingDecision] = [])
+                                 decisions: [StoppingDecision] = [], budget: Int? = nil)
     where Tasks.Element == TrialTask {
         self.config = config
         self.handedBackAttempts = handedBack
         self.metric = metric
         if let earlyStopping {
-            var stopper = EarlyStopper(spec: earlyStopping.spec, goal: earlyStopping.goal)
+            var stopper = EarlyStopper(spec: earlyStopping.spec, goal: earlyStopping.goal, budget: budget)
             stopper.restore(decisions)
             self.stopper = stopper
         }

@@ -191,3 +191,20 @@ struct EarlyStoppingRestartTests {
         #expect(worse.contains { if case .recordPrune = $0 { return true } else { return false } })
     }
 }
+
+@Suite("Early stopping never stops a configuration that ran its whole budget")
+struct EarlyStoppingBudgetTests {
+    @Test("no ASHA rung at or after the budget: a rung at the last step is not decided")
+    func noDecisionAtTheBudget() {
+        // grace 20, η 3: rungs 20, 60, 180, 540; with a budget of 540 the last one is the end of training.
+        var s = EarlyStopper(spec: EarlyStoppingSpec(method: .asha, grace: 20, reduction: 3, groupBy: []),
+                             goal: .minimize, budget: 540)
+        _ = s.observe(configuration: "a", group: "g", seed: 1, step: 540, value: 0.1)
+        #expect(s.decisions.map(\.step) == [20, 60, 180])
+        let b = s.observe(configuration: "b", group: "g", seed: 1, step: 540, value: 0.9)
+        #expect(b.map(\.step) == [20], "b is stopped at the first rung it is worse at, not at 540")
+        var m = EarlyStopper(spec: EarlyStoppingSpec(method: .median, grace: 5, groupBy: []), goal: .minimize, budget: 10)
+        for c in ["a", "b"] { _ = m.observe(configuration: c, group: "g", seed: 1, step: 10, value: 0.1) }
+        #expect(m.observe(configuration: "c", group: "g", seed: 1, step: 10, value: 9).isEmpty)
+    }
+}
