@@ -12,6 +12,14 @@ import Wire
 final class GatedRunner: TrialRunner, Sendable {
     private let open = Mutex<Set<String>>([])
     private let started = Mutex<[TrialRef]>([])
+    /// The point each attempt reports before it waits (by default: step 1, its attempt number).
+    private let firstPoint: @Sendable (TrialTask) -> MetricPoint
+
+    init(firstPoint: @escaping @Sendable (TrialTask) -> MetricPoint = {
+        MetricPoint(step: 1, name: $0.metric, value: Double($0.attempt))
+    }) {
+        self.firstPoint = firstPoint
+    }
 
     func openAll() { open.withLock { _ = $0.insert("*") } }
     func open(_ trial: String) { open.withLock { _ = $0.insert(trial) } }
@@ -21,7 +29,7 @@ final class GatedRunner: TrialRunner, Sendable {
     func run(_ task: TrialTask, emit: @escaping @Sendable ([MetricPoint]) -> Void,
              shouldStop: @escaping @Sendable () -> Bool) -> TrialResult {
         started.withLock { $0.append(TrialRef(trialID: task.trial.id, attempt: task.attempt)) }
-        emit([MetricPoint(step: 1, name: task.metric, value: Double(task.attempt))])
+        emit([firstPoint(task)])
         while !open.withLock({ $0.contains("*") || $0.contains(task.trial.id) }) {
             if shouldStop() {
                 return TrialResult(trialID: task.trial.id, attempt: task.attempt, status: .failed, metrics: [:],
@@ -44,7 +52,7 @@ final class InProcessCluster {
     let network: Network
     let memory = InMemoryNetwork()
     let clock = ManualClock()
-    let runner = GatedRunner()
+    let runner: GatedRunner
     let spec: SweepSpec
     let storePath: String
     private(set) var coordinator: Coordinator
@@ -53,10 +61,14 @@ final class InProcessCluster {
     private let context: ZMQContext
     private let logger = Logger(label: "test.cluster")
 
-    init(_ network: Network, trials: Int, retries: Int = 2) throws {
+    /// - Parameters:
+    ///   - spec: the spec's text (default: `trials` seeds of one configuration).
+    init(_ network: Network, trials: Int = 1, retries: Int = 2, spec text: String? = nil,
+         runner: GatedRunner = GatedRunner()) throws {
         self.network = network
+        self.runner = runner
         context = try ZMQContext()
-        spec = try SweepSpec.parse(text: """
+        spec = try SweepSpec.parse(text: text ?? """
             name: inprocess
             grid: {optimizer: sgd, lr: 0.1, dataset: synthetic, model: logreg}
             seeds: [\((1...trials).map(String.init).joined(separator: ", "))]

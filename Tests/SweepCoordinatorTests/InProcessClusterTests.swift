@@ -143,3 +143,39 @@ struct InProcessClusterTests {
         #expect(c.runner.starts.count == 1)
     }
 }
+
+@Suite("Early stopping with coordinator and workers in process")
+struct InProcessEarlyStoppingTests {
+    @Test("ASHA stops the worse rate within its group on the worker; another optimizer's far worse rates go on")
+    func ashaOnWorkers() throws {
+        // Every trial reports val_loss at step 10 (the first rung) and then runs until released:
+        // sgd at lr 0.1 → 1.0, sgd at 0.01 → 2.0 (worse: stopped); adam → 5.0 at both rates, far worse than
+        // sgd, but adam is its own group and is never compared with sgd: both its rates go on.
+        let runner = GatedRunner { task in
+            let p = task.trial.parameters
+            let value = p.optimizer == "adam" ? 5.0 : (p.lr == 0.1 ? 1.0 : 2.0)
+            return MetricPoint(step: 10, name: task.metric, value: value)
+        }
+        let c = try InProcessCluster(.inMemory, spec: """
+            name: es-inprocess
+            grid: {optimizer: [sgd, adam], lr: [0.1, 0.01], dataset: synthetic, model: logreg}
+            train: {steps: 100, eval_every: 10}
+            early_stopping: {method: asha, grace: 10, reduction: 3}
+            """, runner: runner)
+        // One slot: sgd 0.1 reports first (promoted), then sgd 0.01 is leased and stopped at the rung.
+        c.addWorker("w1")
+        #expect(try c.run { c.runner.starts.count == 1 })
+        let first = c.runner.starts[0].trialID
+        c.runner.open(first)
+        #expect(try c.run { c.runner.starts.count == 2 })
+        let second = c.runner.starts[1].trialID
+        // Stopped on its worker (the runner saw its stop flag), recorded as pruned, the slot moves on.
+        #expect(try c.run { c.states[second] == .finished(.pruned, attempts: 1) && c.runner.starts.count == 3 })
+        #expect(c.coordinator.scheduler.stoppingDecisions.prefix(2).map(\.promoted) == [true, false])
+        c.runner.openAll()
+        #expect(try c.run { c.coordinator.isDone })
+        #expect(c.count(.done) == 3 && c.count(.pruned) == 1)
+        #expect(c.coordinator.scheduler.stoppingDecisions.map(\.promoted) == [true, false, true, true])
+        #expect(try c.storedStates()[second] == .finished(.pruned, attempts: 1))
+    }
+}
