@@ -1,4 +1,7 @@
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The heap block behind a ``Tensor``: a fixed-capacity, 64-byte aligned run of `Float`s.
 ///
@@ -19,7 +22,19 @@ final class TensorStorage {
         pointer = raw.bindMemory(to: Float.self, capacity: self.capacity)
         pointer.initialize(repeating: 0, count: self.capacity)
         TensorStorage.allocations.wrappingAdd(1, ordering: .relaxed)
+        // Counted per thread too, where a thread asked for it: a process-wide count is changed by
+        // whatever else runs beside the code being measured (other test suites, other trials).
+        if let counter = pthread_getspecific(TensorStorage.threadCounterKey) {
+            counter.assumingMemoryBound(to: Int.self).pointee += 1
+        }
     }
+
+    /// The key of the calling thread's allocation counter (set only inside `Tensor.allocations(in:)`).
+    static let threadCounterKey: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key, nil)
+        return key
+    }()
 
     deinit {
         UnsafeMutableRawPointer(pointer).deallocate()
@@ -67,6 +82,19 @@ public struct Tensor {
 
     /// Total number of `TensorStorage` blocks allocated by this process so far.
     public static var storageAllocations: Int { TensorStorage.allocations.load(ordering: .relaxed) }
+
+    /// The `TensorStorage` blocks that `body` allocates on the calling thread (whatever other
+    /// threads allocate meanwhile is not counted).
+    public static func allocations(in body: () throws -> Void) rethrows -> Int {
+        let counter = UnsafeMutablePointer<Int>.allocate(capacity: 1)
+        counter.initialize(to: 0)
+        defer { counter.deallocate() }
+        let previous = pthread_getspecific(TensorStorage.threadCounterKey)
+        pthread_setspecific(TensorStorage.threadCounterKey, counter)
+        defer { pthread_setspecific(TensorStorage.threadCounterKey, previous) }
+        try body()
+        return counter.pointee
+    }
 
     /// The elements as an array (copies; for tests and small results).
     public var scalars: [Float] {
