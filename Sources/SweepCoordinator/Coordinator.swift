@@ -204,6 +204,7 @@ public final class Coordinator {
             if let data = try? JSONCoding.encoder().encode(snapshot()) {
                 transport.send(.statusReply(json: String(decoding: data, as: UTF8.self)), to: worker)
             }
+            transport.forget(worker)
             return []
         case .control(let request):
             guard authenticated || inbound.isLocal else {

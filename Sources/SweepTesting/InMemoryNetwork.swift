@@ -110,6 +110,8 @@ final class InMemoryServer: CoordinatorTransport {
         }
     }
 
+    func forget(_ peer: String) {}
+
     func close(linger: Double) {
         network.state.withLock { s in
             if s.servers[name]?.serial == serial { s.servers[name] = nil }

@@ -32,6 +32,8 @@ public protocol CoordinatorTransport: AnyObject {
     func send(_ message: Message, to peer: String) -> Bool
     /// Closes the endpoint, giving messages already sent up to `linger` seconds to leave.
     func close(linger: Double)
+    /// Forgets a peer that asked once and left (a `status` or `control` client).
+    func forget(_ peer: String)
 }
 
 /// A worker's (or a control client's) side: one connection to the coordinator.

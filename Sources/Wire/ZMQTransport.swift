@@ -65,6 +65,8 @@ public final class ZMQRouterTransport: CoordinatorTransport {
         return false
     }
 
+    public func forget(_ peer: String) { identities[peer] = nil }
+
     public func close(linger: Double) {
         try? socket.setOption(ZMQ_LINGER, Int32(linger * 1000))
         socket.close()
