@@ -14,6 +14,25 @@ struct BadSpec: Sendable, CustomTestStringConvertible {
     var testDescription: String { name }
 }
 
+extension BadSpec {
+    /// Parsing fails with a ``SpecError`` at this case's file, line and column, and its message
+    /// holds every fragment (shared by every table of bad specs).
+    func expectFailure(sourceLocation: SourceLocation = #_sourceLocation) {
+        let yaml = self.yaml
+        let error = #expect(throws: SpecError.self, sourceLocation: sourceLocation) {
+            try SweepSpec.parse(text: yaml, file: "bad.yaml", catalog: Fixtures.catalog)
+        }
+        guard let error else { return }
+        #expect(error.file == "bad.yaml", sourceLocation: sourceLocation)
+        #expect(error.line == line, "\(error)", sourceLocation: sourceLocation)
+        #expect(error.column == column, "\(error)", sourceLocation: sourceLocation)
+        for fragment in fragments {
+            #expect(error.message.contains(fragment), "message '\(error.message)' lacks '\(fragment)'",
+                    sourceLocation: sourceLocation)
+        }
+    }
+}
+
 @Suite("Spec errors name file, line and column, and say what was expected")
 struct SpecErrorTests {
     static let cases: [BadSpec] = [
@@ -329,16 +348,7 @@ struct SpecErrorTests {
     @Test("a bad spec fails at the offending key or value with a message that says what was expected",
           arguments: cases)
     func pointsAtTheMistake(_ bad: BadSpec) {
-        let error = #expect(throws: SpecError.self) {
-            try SweepSpec.parse(text: bad.yaml, file: "bad.yaml", catalog: Fixtures.catalog)
-        }
-        guard let error else { return }
-        #expect(error.file == "bad.yaml")
-        #expect(error.line == bad.line, "\(error)")
-        #expect(error.column == bad.column, "\(error)")
-        for fragment in bad.fragments {
-            #expect(error.message.contains(fragment), "message '\(error.message)' lacks '\(fragment)'")
-        }
+        bad.expectFailure()
     }
 
     @Test("the description reads like a compiler diagnostic")
