@@ -16,12 +16,8 @@ public struct RolloutRunner: TrialRunner {
         self.data = data
     }
 
+    /// Episodes train on the CPU: a device from `--gpus` is ignored (TrialRunner's default).
     public func run(_ task: TrialTask, emit: @escaping @Sendable ([MetricPoint]) -> Void,
-                    shouldStop: @escaping @Sendable () -> Bool) -> TrialResult {
-        run(task, device: nil, emit: emit, shouldStop: shouldStop)
-    }
-
-    public func run(_ task: TrialTask, device: String?, emit: @escaping @Sendable ([MetricPoint]) -> Void,
                     shouldStop: @escaping @Sendable () -> Bool) -> TrialResult {
         let started = Date()
         do {

@@ -25,7 +25,8 @@ public struct EarlyStopper: Sendable {
 
     /// Per configuration, per seed, the metric by step.
     private var curves: [String: [Int: [Int: Double]]] = [:]
-    private var groups: [String: String] = [:]
+    /// The configurations seen in each group (the median rule compares with them on every point).
+    private var members: [String: Set<String>] = [:]
     /// ASHA: per group, per rung step, each configuration's recorded mean.
     private var rungs: [String: [Int: [String: Double]]] = [:]
     /// Rungs (or median steps) already decided, per configuration.
@@ -55,7 +56,7 @@ public struct EarlyStopper: Sendable {
     /// - Returns: the decisions this makes (about this configuration only).
     public mutating func observe(configuration c: String, group g: String, seed: Int, step: Int,
                                  value: Double) -> [StoppingDecision] {
-        groups[c] = g
+        members[g, default: []].insert(c)
         curves[c, default: [:]][seed, default: [:]][step] = value
         guard step >= spec.grace else { return [] }
         if let budget, step >= budget, spec.method == .median { return [] }
@@ -100,7 +101,7 @@ public struct EarlyStopper: Sendable {
         guard decided[c, default: []].insert(step).inserted, let current = value(of: c, at: step) else { return [] }
         let own = meanCurve(c).filter { $0.key <= step }.values
         guard let best = own.min(by: { goal.isBetter($0, than: $1) }) else { return [] }
-        let others = groups.filter { $0.value == g && $0.key != c }.keys.compactMap { other -> Double? in
+        let others = (members[g] ?? []).subtracting([c]).compactMap { other -> Double? in
             // Only configurations that have reached this step count, with their average up to it.
             guard (curves[other] ?? [:]).values.contains(where: { $0.keys.contains { $0 >= step } }) else { return nil }
             let upTo = meanCurve(other).filter { $0.key <= step }.values
@@ -138,7 +139,7 @@ public struct EarlyStopper: Sendable {
     public mutating func restore(_ previous: [StoppingDecision]) {
         for d in previous {
             decided[d.configuration, default: []].insert(d.step)
-            groups[d.configuration] = d.group
+            members[d.group, default: []].insert(d.configuration)
             if !d.promoted { stopped.insert(d.configuration) }
             decisions.append(d)
         }

@@ -68,9 +68,6 @@ public final class InMemoryNetwork: Sendable {
 
     /// Loses every message to and from `identity` from now on (its process froze, or its cable was cut).
     public func cut(_ identity: String) { state.withLock { _ = $0.cut.insert(identity) } }
-
-    /// Lets `identity`'s messages through again.
-    public func heal(_ identity: String) { state.withLock { _ = $0.cut.remove(identity) } }
 }
 
 /// A coordinator's endpoint on an ``InMemoryNetwork``.

@@ -217,10 +217,7 @@ public struct WorkerSession: Sendable {
     public mutating func stopRequested(now: Double) -> [WorkerAction] {
         switch state {
         case .ended, .leaving: return []
-        case .disconnected:
-            state = .leaving
-            return running.isEmpty ? end(.stopped, stopping: false) : [.stopAllTrials]
-        case .joining, .serving:
+        case .disconnected, .joining, .serving:
             state = .leaving
             return running.isEmpty ? end(.stopped, stopping: false) : [.stopAllTrials]
         }
