@@ -61,7 +61,11 @@ public struct CommandRunner: TrialRunner {
         let outcome = supervisor.supervise(&child, log: log, emit: emit, shouldStop: shouldStop)
         let verdict = TrialVerdict.judge(outcome, metric: task.metric, logPath: invocation.logPath)
         let metrics = outcome.report.finalMetrics.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
-        log.note("ended: \(outcome.exit) · \(verdict.status.rawValue) · final metrics: "
+        // A trainer ended because the worker stopped it is not a failed trial: a leaving worker hands
+        // the trial back (it runs again), a cancelled one is recorded as cancelled by the coordinator.
+        let ending = outcome.termination == .stopped
+            ? "stopped by the worker (handed back when the worker is leaving, or cancelled)" : verdict.status.rawValue
+        log.note("ended: \(outcome.exit) · \(ending) · final metrics: "
                  + (metrics.isEmpty ? "none" : metrics.joined(separator: " "))
                  + (verdict.reason.map { "\n\($0)" } ?? ""))
         return result(verdict.status, outcome.report.finalMetrics, verdict.reason)

@@ -291,6 +291,12 @@ public final class Worker {
         if case .gaveUp(let why) = outcome {
             logger.error("giving up", metadata: ["reason": "\(why)"])
         }
+        if case .handshakeFailed(let failure) = outcome {
+            logger.error("cannot join the coordinator", metadata: ["reason": "\(failure)"])
+        }
+        if outcome == .stopped {
+            logger.notice("stopping: handed back \(session.handedBack) trial(s)")
+        }
         return outcome == .finished
     }
 
@@ -307,11 +313,15 @@ public final class Worker {
                     logger.warning("dropped malformed message from coordinator", metadata: ["error": "\(e)"])
                 }
             }
+            if let failure = transport.handshakeFailure() { actions += session.handshakeFailed(failure, now: clock()) }
         } else {
             outbox.wait(seconds: timeout)
         }
         if stop.isSet && !stopNoted {
             stopNoted = true
+            if !session.running.isEmpty {
+                logger.notice("stopping: handing \(session.running.count) trial(s) back to the coordinator")
+            }
             actions += session.stopRequested(now: clock())
         }
         try perform(actions)

@@ -11,6 +11,8 @@ public enum WorkerOutcome: Sendable, Hashable {
     case refused(RejectReason)
     /// No coordinator answered within the join timeout.
     case gaveUp(String)
+    /// The connection's security handshake failed (a refused key, keys on one side only).
+    case handshakeFailed(HandshakeFailure)
 }
 
 /// Something the worker's loop must do for its ``WorkerSession``.
@@ -78,6 +80,8 @@ public struct WorkerSession: Sendable {
     public private(set) var state: State
     /// Attempts running here, by trial id.
     public private(set) var running: [String: Int] = [:]
+    /// Attempts ended because this worker is leaving, handed back to the coordinator with its `bye`.
+    public private(set) var handedBack = 0
     /// Attempts the coordinator cancelled (or a newer attempt replaced): their results are not sent.
     private var cancelled: Set<TrialRef> = []
     /// Results of attempts that ended while there was no connection: sent after the next
@@ -195,7 +199,10 @@ public struct WorkerSession: Sendable {
             freed += 1
             // An attempt cut short because this worker is leaving is not a failure of the trial:
             // the `bye` hands it back to the coordinator.
-            if state == .leaving && r.status == .failed { continue }
+            if state == .leaving && r.status == .failed {
+                handedBack += 1
+                continue
+            }
             if isConnected {
                 actions += send(.result(r), now: now)
             } else {
@@ -221,6 +228,11 @@ public struct WorkerSession: Sendable {
             state = .leaving
             return running.isEmpty ? end(.stopped, stopping: false) : [.stopAllTrials]
         }
+    }
+
+    /// The connection's security handshake failed: no new connection can succeed, so the worker ends.
+    public mutating func handshakeFailed(_ failure: HandshakeFailure, now: Double) -> [WorkerAction] {
+        isEnded ? [] : end(.handshakeFailed(failure), stopping: true)
     }
 
     /// The timer: reconnect when due, heartbeats, the coordinator's liveness, the join timeout.

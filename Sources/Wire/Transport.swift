@@ -43,6 +43,13 @@ public protocol PeerTransport: AnyObject {
     /// (a pipe another thread writes to) is readable, then takes every message already there.
     func receive(timeout: Double, wakeFD: Int32?) throws -> [Result<Message, WireError>]
     func close()
+    /// Why the connection's security handshake failed, once it has (a refused or missing key):
+    /// retrying cannot help then.
+    func handshakeFailure() -> HandshakeFailure?
+}
+
+extension PeerTransport {
+    public func handshakeFailure() -> HandshakeFailure? { nil }
 }
 
 extension Result where Failure == WireError {

@@ -103,6 +103,12 @@ public final class ZMQSocket {
         guard zmq_disconnect(try live("disconnect"), endpoint) == 0 else { throw ZMQError("disconnect \(endpoint)") }
     }
 
+    /// Publishes this socket's `events` (libzmq's socket monitor) on the inproc `address`, for a
+    /// PAIR socket of the same context to read.
+    func startMonitor(address: String, events: Int32) throws {
+        guard zmq_socket_monitor(try live("monitor"), address, events) == 0 else { throw ZMQError("monitor \(address)") }
+    }
+
     /// The endpoint actually bound (resolves `tcp://127.0.0.1:*` to the chosen port).
     public func lastEndpoint() throws -> String {
         var buffer = [CChar](repeating: 0, count: 512)

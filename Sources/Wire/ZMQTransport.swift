@@ -10,6 +10,10 @@ public final class ZMQRouterTransport: CoordinatorTransport {
     private let context: ZMQContext
     private let socket: ZMQSocket
     private let zap: ZAPHandler?
+    /// With keys: peers whose handshake failed (no keys, a wrong coordinator key), which libzmq
+    /// drops before any message and the ZAP handler never sees.
+    private let monitor: HandshakeMonitor?
+    private var failureLog = HandshakeFailureLog()
     public let endpoint: String
     /// ROUTER identities by printable peer name, learnt from what each peer sent.
     private var identities: [String: [UInt8]] = [:]
@@ -25,8 +29,10 @@ public final class ZMQRouterTransport: CoordinatorTransport {
             zap = try ZAPHandler(context: context, allowed: curve.allowed, logger: logger)
             socket = try ZMQSocket(context: context, type: .router)
             try socket.makeCurveServer(secretKey: curve.secretKey)
+            monitor = try HandshakeMonitor(watching: socket, context: context)
         } else {
             zap = nil
+            monitor = nil
             socket = try ZMQSocket(context: context, type: .router)
         }
         // Report unroutable sends (a worker that vanished) instead of dropping them silently, and
@@ -41,6 +47,11 @@ public final class ZMQRouterTransport: CoordinatorTransport {
     deinit { zap?.stop() }
 
     public func receive(timeout: Double, limit: Int) throws -> [Inbound] {
+        if let monitor {
+            for (failure, _) in monitor.failures() {
+                failureLog.count(failure, now: Date().timeIntervalSince1970, logger: logger)
+            }
+        }
         guard try socket.pollIn(milliseconds: max(0, Int(timeout * 1000))) else { return [] }
         var inbound: [Inbound] = []
         while inbound.count < limit, let (frames, address) = try socket.receiveWithAddress(dontWait: true) {
@@ -68,6 +79,7 @@ public final class ZMQRouterTransport: CoordinatorTransport {
     public func forget(_ peer: String) { identities[peer] = nil }
 
     public func close(linger: Double) {
+        monitor?.close()
         try? socket.setOption(ZMQ_LINGER, Int32(linger * 1000))
         socket.close()
         zap?.stop()
@@ -88,10 +100,37 @@ public final class ZMQRouterTransport: CoordinatorTransport {
     }
 }
 
+/// Logs peers whose handshake failed: the first of each kind at once, then at most one line per
+/// kind every 30 s with how many there were (a keyless worker retrying must not flood the log).
+struct HandshakeFailureLog {
+    private var lastLogged: [String: Double] = [:]
+    private var unlogged: [String: Int] = [:]
+
+    mutating func count(_ failure: HandshakeFailure, now: Double, logger: Logger) {
+        let kind: String
+        switch failure {
+        case .keyRefused: return  // the ZAP handler logs these, with the key
+        case .mechanismMismatch: kind = "a peer without CURVE keys (a worker started without --keys?)"
+        case .cryptographic: kind = "a peer with the wrong coordinator public key (an old coordinator.pub?)"
+        case .other: kind = "\(failure)"
+        }
+        unlogged[kind, default: 0] += 1
+        if let last = lastLogged[kind], now - last < 30 { return }
+        logger.warning("refused connection: handshake failed", metadata: [
+            "peer": "\(kind)", "attempts": "\(unlogged[kind] ?? 1)"])
+        lastLogged[kind] = now
+        unlogged[kind] = 0
+    }
+}
+
 /// One connection to the coordinator over ZeroMQ: a DEALER socket with the worker's id, CURVE when
 /// keys are given. A new connection is a new transport.
 public final class ZMQDealerTransport: PeerTransport {
     private let socket: ZMQSocket
+    /// Watches the handshake: a refused key, or keys on one side only, end the worker instead of
+    /// leaving it retrying a connection that can never work.
+    private let monitor: HandshakeMonitor
+    private var failure: HandshakeFailure?
 
     /// - Parameters:
     ///   - identity: the id the coordinator knows this peer by (nil: libzmq picks one).
@@ -101,7 +140,13 @@ public final class ZMQDealerTransport: PeerTransport {
         socket = try ZMQSocket(context: context, type: .dealer)
         if let identity { try socket.setOption(ZMQ_ROUTING_ID, bytes: Array(identity.utf8)) }
         if let curve { try socket.makeCurveClient(serverKey: curve.serverKey, keys: curve.keys) }
+        monitor = try HandshakeMonitor(watching: socket, context: context)
         try socket.connect(endpoint)
+    }
+
+    public func handshakeFailure() -> HandshakeFailure? {
+        if failure == nil { failure = monitor.failures().first?.failure }
+        return failure
     }
 
     /// Sends without blocking: messages wait in libzmq's queue while the connection is being made;
@@ -126,6 +171,7 @@ public final class ZMQDealerTransport: PeerTransport {
 
     /// Closes the connection, giving a last message (a `bye`) half a second to leave.
     public func close() {
+        monitor.close()
         try? socket.setOption(ZMQ_LINGER, Int32(500))
         socket.close()
     }

@@ -44,7 +44,8 @@ struct WorkerCommand: ParsableCommand {
     var keys: String?
 
     @Option(name: .customLong("join-timeout"),
-            help: "Exit 2 when no coordinator has answered for this many seconds (default: keep trying).")
+            help: ArgumentHelp("Exit 2 when no coordinator has answered for this many seconds (0: keep trying).",
+                               discussion: "Default 300, or 0 with --stay."))
     var joinTimeout: Double?
 
     @Flag(name: .long, help: "Keep serving after the sweep ends (for the next sweep).")
@@ -53,6 +54,13 @@ struct WorkerCommand: ParsableCommand {
     /// Warnings only (`bench dispatch`'s workers, whose per-trial lines would measure the log handler).
     @Flag(name: .long, help: .hidden)
     var quiet = false
+
+    /// A worker that serves one sweep gives up after five minutes without a coordinator (a wrong
+    /// endpoint or key, a sweep already over); one that stays for the next sweep waits for it.
+    var effectiveJoinTimeout: Double? {
+        let t = joinTimeout ?? (stay ? 0 : 300)
+        return t > 0 ? t : nil
+    }
 
     /// `--gpus` as a list of device ids.
     var gpuList: [String] {
@@ -70,7 +78,9 @@ struct WorkerCommand: ParsableCommand {
             }
         }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
-        if let t = joinTimeout, !(t > 0) { throw ValidationError("--join-timeout must be a positive number of seconds") }
+        if let t = joinTimeout, !(t >= 0) || !t.isFinite {
+            throw ValidationError("--join-timeout must be a number of seconds (0: keep trying)")
+        }
     }
 
     func run() throws {
@@ -79,7 +89,7 @@ struct WorkerCommand: ParsableCommand {
         let logger = Logs.logger("lrsweep.worker", level: quiet ? .warning : .info)
         let data = DataLocator()
         var options = WorkerOptions(endpoint: connect, slots: slots ?? 1, threads: threads, stay: stay, workerID: id,
-                                    datasets: data.available(), gpus: gpuList, joinTimeout: joinTimeout)
+                                    datasets: data.available(), gpus: gpuList, joinTimeout: effectiveJoinTimeout)
         if let keys {
             do {
                 options.curve = try KeyFolder(keys).workerKeys()
@@ -110,8 +120,16 @@ struct WorkerCommand: ParsableCommand {
         }
         _ = sources
         // Stopped by a signal after handing its trials back: a clean exit.
-        if case .gaveUp(let why)? = worker.outcome {
-            throw RuntimeFailure("\(why) at \(connect): is the coordinator running there, and are the keys right?")
+        switch worker.outcome {
+        case .gaveUp(let why)?:
+            throw RuntimeFailure("\(why) at \(connect): is the coordinator running there, is the sweep still "
+                                 + "going, and is its coordinator.pub the one in --keys?")
+        case .handshakeFailed(let failure)?:
+            throw UserError("cannot join \(connect): \(failure)")
+        case .refused(let reason)?:
+            throw UserError("the coordinator at \(connect) refused this worker: \(reason)")
+        default:
+            break
         }
         if !finished && !worker.isStopping { throw ExitCode(2) }
     }
