@@ -38,7 +38,12 @@ public func benchmarkTraining(model name: String, batchSize: Int, threads: Int, 
         throw TrainingError.badConfig("batch size, threads and steps must all be at least 1")
     }
     // The engine's threads: a pool on this thread, single-threaded OpenBLAS inside it.
-    ComputePool.install(threads: threads)
+    return try ComputePool.withThreads(threads) {
+        try measureTraining(model: name, batchSize: batchSize, threads: threads, steps: steps)
+    }
+}
+
+private func measureTraining(model name: String, batchSize: Int, threads: Int, steps: Int) throws -> TrainBenchmark {
     let inputShape = [1, 28, 28], classes = 10
     let model = try ModelFactory.make(name, inputShape: inputShape, classes: classes, seed: 1, dataset: "synthetic")
     let context = OptimizerContext(stepsPerEpoch: steps, totalSteps: steps, weightDecay: 0)

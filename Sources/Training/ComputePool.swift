@@ -24,6 +24,9 @@ import Glibc
 public final class ComputePool {
     /// Threads that work on a job, the caller included.
     public let threads: Int
+    /// Split every job however small (tests: the split code paths on inputs small enough for
+    /// finite differences); a real pool splits only work worth a hand-off.
+    let splitsEverything: Bool
 
     /// gen (bits 40…63) · chunk count (bits 20…39) · next unclaimed chunk (bits 0…19): one word, so
     /// that a helper's claim can never mix the count of one job with the index of another.
@@ -50,9 +53,14 @@ public final class ComputePool {
     private static let mask: UInt64 = (1 << 20) - 1
 
     /// A pool of `threads` compute threads (the caller and `threads − 1` helpers).
-    public init(threads: Int) {
+    public convenience init(threads: Int) {
+        self.init(threads: threads, splitsEverything: false)
+    }
+
+    init(threads: Int, splitsEverything: Bool) {
         precondition(threads >= 1 && threads <= 256, "a compute pool needs 1…256 threads")
         self.threads = threads
+        self.splitsEverything = splitsEverything
         pthread_mutex_init(mutex, nil)
         pthread_cond_init(wake, nil)
         for _ in 1..<max(threads, 1) {
@@ -188,13 +196,39 @@ extension ComputePool {
         pthread_setspecific(currentKey, pool)
     }
 
+    /// Runs `body` with `pool` as the calling thread's pool (nil: none), then restores the one
+    /// before.
+    static func with<R>(_ pool: ComputePool?, _ body: () throws -> R) rethrows -> R {
+        let previous = pthread_getspecific(currentKey)
+        let installed = pool.map { Unmanaged.passRetained($0) }
+        pthread_setspecific(currentKey, installed?.toOpaque())
+        defer {
+            pthread_setspecific(currentKey, previous)
+            installed?.release()
+        }
+        return try body()
+    }
+
+    /// Runs `body` on a pool of `threads` threads on the calling thread (with single-threaded
+    /// OpenBLAS), then restores the calling thread's previous pool.
+    public static func withThreads<R>(_ threads: Int, _ body: () throws -> R) rethrows -> R {
+        BLAS.setThreads(1)
+        if let existing = current, existing.threads == threads { return try body() }
+        return try with(threads > 1 ? ComputePool(threads: threads) : nil, body)
+    }
+
     /// Splits `0..<count` into at most ``threads`` ranges of at least `grain` elements and runs
     /// `body(chunk, chunks, range)` on each, on the calling thread's pool (inline without one).
     ///
     /// The split depends only on `count`, `grain` and the pool's thread count.
     @inline(__always)
     static func forRanges(_ count: Int, grain: Int, _ body: @escaping (Int, Int, Range<Int>) -> Void) {
-        guard let pool = current, count >= 2 * grain else {
+        guard let pool = current else {
+            body(0, 1, 0..<count)
+            return
+        }
+        let grain = pool.splitsEverything ? 1 : grain
+        guard count >= 2 * grain else {
             body(0, 1, 0..<count)
             return
         }

@@ -25,7 +25,9 @@ public final class SoftmaxCrossEntropy {
         precondition(labels.count >= b, "\(labels.count) labels for a batch of \(b)")
         if computeGradient { gradient.resize(to: logits.shape) }
         let invB = 1 / Float(b)
-        let chunks = Swift.max(1, Swift.min(ComputePool.current?.threads ?? 1, b / Self.rowGrain))
+        let pool = ComputePool.current
+        let grain = pool?.splitsEverything == true ? 1 : Self.rowGrain
+        let chunks = Swift.max(1, Swift.min(pool?.threads ?? 1, b / grain))
         if partialLoss.count < chunks {
             partialLoss = [Double](repeating: 0, count: chunks)
             partialCorrect = [Int](repeating: 0, count: chunks)

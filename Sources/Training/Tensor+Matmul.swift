@@ -71,8 +71,10 @@ enum BLAS {
                              beta: Float, c: UnsafeMutablePointer<Float>) {
         let lda = transA ? m : k, ldb = transB ? k : n
         let flops = 2 * Double(m) * Double(n) * Double(k)
-        let long = Swift.max(m, n), panels = (long + 15) / 16
-        guard let pool = ComputePool.current, flops >= parallelMinimumFlops, panels >= 2 else {
+        let pool = ComputePool.current
+        let width = pool?.splitsEverything == true ? 1 : 16
+        let long = Swift.max(m, n), panels = (long + width - 1) / width
+        guard let pool, flops >= parallelMinimumFlops || pool.splitsEverything, panels >= 2 else {
             gemm(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
                  beta: beta, c: c, ldc: n)
             return
@@ -80,7 +82,7 @@ enum BLAS {
         let chunks = Swift.min(pool.threads, panels), splitRows = m >= n
         pool.run(chunks) { chunk in
             let p = ComputePool.chunkRange(chunk, of: chunks, count: panels)
-            let lo = p.lowerBound * 16, hi = Swift.min(p.upperBound * 16, long)
+            let lo = p.lowerBound * width, hi = Swift.min(p.upperBound * width, long)
             guard hi > lo else { return }
             if splitRows {
                 let sa = transA ? a + lo : a + lo * lda
