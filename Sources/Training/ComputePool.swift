@@ -24,6 +24,11 @@ import Glibc
 public final class ComputePool {
     /// Threads that work on a job, the caller included.
     public let threads: Int
+    /// Chunks a layer cuts its work into: a few per thread, so that when the machine is shared and
+    /// one thread is descheduled mid-step, the others take over most of its share instead of
+    /// waiting for its one big chunk (chunks are claimed in order by whichever thread is free).
+    public var chunks: Int { threads == 1 ? 1 : threads * Self.chunksPerThread }
+    static let chunksPerThread = 4
     /// Split every job however small (tests: the split code paths on inputs small enough for
     /// finite differences); a real pool splits only work worth a hand-off.
     let splitsEverything: Bool
@@ -217,7 +222,7 @@ extension ComputePool {
         return try with(threads > 1 ? ComputePool(threads: threads) : nil, body)
     }
 
-    /// Splits `0..<count` into at most ``threads`` ranges of at least `grain` elements and runs
+    /// Splits `0..<count` into at most ``chunks`` ranges of at least `grain` elements and runs
     /// `body(chunk, chunks, range)` on each, on the calling thread's pool (inline without one).
     ///
     /// The split depends only on `count`, `grain` and the pool's thread count.
@@ -232,14 +237,14 @@ extension ComputePool {
             body(0, 1, 0..<count)
             return
         }
-        let chunks = Swift.min(pool.threads, count / Swift.max(grain, 1))
+        let chunks = Swift.min(pool.chunks, count / Swift.max(grain, 1))
         pool.run(chunks) { c in body(c, chunks, chunkRange(c, of: chunks, count: count)) }
     }
 
-    /// Number of chunks layers split a batch into: the pool's thread count (1 without a pool),
+    /// Number of chunks layers split a batch into: the pool's ``chunks`` (1 without a pool),
     /// capped by the batch size.
     static func batchChunks(_ batch: Int) -> Int {
-        Swift.max(1, Swift.min(current?.threads ?? 1, batch))
+        Swift.max(1, Swift.min(current?.chunks ?? 1, batch))
     }
 
     /// Runs `body(chunk)` for chunk in `0..<chunks` on the calling thread's pool (inline without one).

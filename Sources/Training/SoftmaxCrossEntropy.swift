@@ -27,7 +27,7 @@ public final class SoftmaxCrossEntropy {
         let invB = 1 / Float(b)
         let pool = ComputePool.current
         let grain = pool?.splitsEverything == true ? 1 : Self.rowGrain
-        let chunks = Swift.max(1, Swift.min(pool?.threads ?? 1, b / grain))
+        let chunks = Swift.max(1, Swift.min(pool?.chunks ?? 1, b / grain))
         if partialLoss.count < chunks {
             partialLoss = [Double](repeating: 0, count: chunks)
             partialCorrect = [Int](repeating: 0, count: chunks)

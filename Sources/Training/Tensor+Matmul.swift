@@ -55,8 +55,9 @@ enum BLAS {
     }
 
     /// Products below this many FLOPs run whole on the calling thread: splitting them costs more
-    /// in hand-off and in BLAS's per-call packing than the second thread gains (measured with
-    /// `bench train` on the logreg, mlp and lenet5 shapes: see the README's engine section).
+    /// in hand-off and in BLAS's per-call packing than the second thread gains. Measured with
+    /// `bench train`: logreg's 2.5 MFLOP products gain from the cut on an idle machine, LeNet-5's
+    /// 0.2 MFLOP classifier does not.
     static let parallelMinimumFlops = 400_000.0
 
     /// `gemm` over the calling thread's ``ComputePool``: C is cut into row blocks (or column
@@ -79,7 +80,9 @@ enum BLAS {
                  beta: beta, c: c, ldc: n)
             return
         }
-        let chunks = Swift.min(pool.threads, panels), splitRows = m >= n
+        // Two blocks per thread: some slack for a descheduled thread, while each block stays large
+        // enough for BLAS's packing to pay off.
+        let chunks = Swift.min(2 * pool.threads, panels), splitRows = m >= n
         pool.run(chunks) { chunk in
             let p = ComputePool.chunkRange(chunk, of: chunks, count: panels)
             let lo = p.lowerBound * width, hi = Swift.min(p.upperBound * width, long)
