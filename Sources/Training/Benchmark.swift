@@ -29,8 +29,8 @@ public struct TrainBenchmark: Sendable, Codable {
 /// same thread count) on the same shapes, in the same process.
 ///
 /// Both phases are warmed up first (a tenth of `steps`, at least 3) so that first-touch page
-/// faults and OpenBLAS's thread start-up are not measured; then they alternate in up to five
-/// rounds and each keeps its fastest round (robust to other processes sharing the cores).
+/// faults and OpenBLAS's thread start-up are not measured; then each runs in up to five rounds
+/// and keeps its fastest round (robust to other processes sharing the cores), training first.
 ///
 /// - Throws: ``TrainingError`` for an unknown model or non-positive sizes.
 public func benchmarkTraining(model name: String, batchSize: Int, threads: Int, steps: Int) throws -> TrainBenchmark {
@@ -75,10 +75,11 @@ private func measureTraining(model name: String, batchSize: Int, threads: Int, s
         defer { BLAS.setThreads(1) }
         return timed(body)
     }
-    _ = gemmPhase { for _ in 0..<warmUp { gemms.runOnce() } }
 
-    // Alternate the two phases in rounds and keep each phase's fastest round: on a shared machine
-    // another process's burst then slows one round, not the comparison.
+    // Each phase in rounds, keeping its fastest round: on a shared machine another process's burst
+    // then slows one round, not the figure. The phases do not alternate: after a threaded product
+    // OpenBLAS's worker threads keep spinning for a while, and would compete with the pool's
+    // threads in the next training round (a cost no trial pays: trials never thread OpenBLAS).
     let rounds = Swift.min(5, steps)
     var bestStep = Double.infinity, bestGemm = Double.infinity
     var done = 0
@@ -87,6 +88,10 @@ private func measureTraining(model name: String, batchSize: Int, threads: Int, s
         let t = timed { for s in 0..<n { trainStep(warmUp + done + s + 1) } }
         done += n
         bestStep = Swift.min(bestStep, t / Double(n))
+    }
+    _ = gemmPhase { for _ in 0..<warmUp { gemms.runOnce() } }
+    for round in 0..<rounds {
+        let n = (steps * (round + 1)) / rounds - (steps * round) / rounds
         let g = gemmPhase { for _ in 0..<n { gemms.runOnce() } }
         bestGemm = Swift.min(bestGemm, g / Double(n))
     }

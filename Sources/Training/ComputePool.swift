@@ -130,7 +130,8 @@ public final class ComputePool {
         while true {
             let index = v & Self.mask, count = (v >> Self.indexBits) & Self.mask
             guard v >> 40 == generation, index < count else { return nil }
-            let (exchanged, original) = ticket.compareExchange(expected: v, desired: v + 1, ordering: .acquiringAndReleasing)
+            let (exchanged, original) = ticket.compareExchange(expected: v, desired: v + 1,
+                                                               ordering: .acquiringAndReleasing)
             if exchanged { return Int(index) }
             v = original
         }

@@ -1,14 +1,14 @@
 /// A 2-D convolution (cross-correlation, as in every framework) over `[batch, c, h, w]` inputs,
-/// computed as im2col followed by one `cblas_sgemm` per chunk of the batch (one chunk per thread of
-/// the calling thread's ``ComputePool``; the whole batch with one thread).
+/// computed as im2col followed by one `cblas_sgemm` per chunk of the batch (the calling thread's
+/// ``ComputePool`` cuts a batch into a few chunks per thread; the whole batch with one thread).
 ///
 /// With K×K kernels, stride s and zero padding p, the output is
 /// `[batch, out, (h + 2p − K)/s + 1, (w + 2p − K)/s + 1]`. im2col lays every receptive field out
 /// as a column of the matrix `cols[C·K·K, B·Ho·Wo]`, so that
 /// - forward:  Y[O, B·Ho·Wo] = W[O, C·K·K] · cols            (then scattered to `[B, O, Ho, Wo]`, + bias);
 /// - backward: ∂W += ∂Y · colsᵀ;  ∂b += Σ ∂Y;  ∂cols = Wᵀ · ∂Y, folded back onto ∂X by col2im.
-/// One big product per thread instead of one per image keeps the matrices large enough for BLAS to
-/// run near its peak, and each thread works on its own images from im2col to the output, with
+/// One big product per chunk instead of one per image keeps the matrices large enough for BLAS to
+/// run near its peak, and each chunk is worked on from im2col to the output by one thread, with
 /// single-threaded BLAS; the price is `cols` memory (C·K·K·B·Ho·Wo floats), reused from step to step.
 public final class Conv2d: Layer {
     public var name: String
@@ -101,9 +101,9 @@ public final class Conv2d: Layer {
         return output
     }
 
-    /// Backward, one chunk of images per pool thread: chunk 0 accumulates into the parameter
+    /// Backward, chunk by chunk of images: chunk 0 accumulates into the parameter
     /// gradients, the others into their own partial sums, added afterwards in chunk order (so the
-    /// sums are fixed for a given thread count, and with one thread they are today's).
+    /// sums are fixed for a given thread count, and with one thread they are the unsplit pass's).
     public func backward(_ dy: Tensor) -> Tensor {
         precondition(hasCachedInput, "\(name): backward without a training forward")
         let g = geometry, o = outChannels, rows = g.colRows, columns = g.colColumns
