@@ -135,3 +135,23 @@ struct ComputePoolTests {
         #expect(b.threadsPerTrial * slots <= max(cores, slots))
     }
 }
+
+@Suite("OpenBLAS kernel choice")
+struct BLASCoreTests {
+    @Test("generic kernels on an AVX2 / AVX-512 CPU are replaced; suitable ones and old CPUs are left alone")
+    func betterCore() {
+        let avx2: Set<String> = ["sse4_2", "avx", "avx2", "fma"]
+        let avx512 = avx2.union(["avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512cd"])
+        #expect(BLASCore.betterCoreType(current: "Prescott", cpuFlags: avx512.union(["avx512_bf16"])) == "SkylakeX")
+        #expect(BLASCore.betterCoreType(current: "Prescott", cpuFlags: avx512) == "SkylakeX")
+        #expect(BLASCore.betterCoreType(current: "Nehalem", cpuFlags: avx2) == "Haswell")
+        #expect(BLASCore.betterCoreType(current: "Prescott", cpuFlags: ["sse3", "avx"]) == nil)
+        #expect(BLASCore.betterCoreType(current: "Haswell", cpuFlags: avx512) == nil)
+        #expect(BLASCore.betterCoreType(current: "Zen", cpuFlags: avx2) == nil)
+    }
+
+    @Test("this process reports the kernels OpenBLAS loaded")
+    func currentCore() {
+        #expect(!BLASCore.current.isEmpty)
+    }
+}
