@@ -1,5 +1,9 @@
 import Foundation
 
+/// Fewest elements of an elementwise pass worth handing to another thread: a few microseconds of
+/// work, against well under one for the hand-off to a spinning ``ComputePool`` helper.
+let elementGrain = 16_384
+
 /// Rectified linear unit, y = max(x, 0), applied elementwise.
 ///
 /// Backward uses the cached *output*: ∂x = ∂y · [y > 0] (the subgradient at 0 is taken as 0,
@@ -18,7 +22,9 @@ public final class ReLU: Layer {
         output.resize(to: x.shape)
         x.withUnsafeBufferPointer { xs in
             output.withUnsafeMutableBufferPointer { ys in
-                for i in 0..<xs.count { ys[i] = Swift.max(xs[i], 0) }
+                ComputePool.forRanges(xs.count, grain: elementGrain) { _, _, range in
+                    for i in range { ys[i] = Swift.max(xs[i], 0) }
+                }
             }
         }
         return output
@@ -30,7 +36,9 @@ public final class ReLU: Layer {
         dy.withUnsafeBufferPointer { dys in
             output.withUnsafeBufferPointer { ys in
                 gradInput.withUnsafeMutableBufferPointer { dxs in
-                    for i in 0..<dys.count { dxs[i] = ys[i] > 0 ? dys[i] : 0 }
+                    ComputePool.forRanges(dys.count, grain: elementGrain) { _, _, range in
+                        for i in range { dxs[i] = ys[i] > 0 ? dys[i] : 0 }
+                    }
                 }
             }
         }
@@ -53,7 +61,9 @@ public final class Tanh: Layer {
         output.resize(to: x.shape)
         x.withUnsafeBufferPointer { xs in
             output.withUnsafeMutableBufferPointer { ys in
-                for i in 0..<xs.count { ys[i] = tanhf(xs[i]) }
+                ComputePool.forRanges(xs.count, grain: elementGrain / 8) { _, _, range in
+                    for i in range { ys[i] = tanhf(xs[i]) }
+                }
             }
         }
         return output
@@ -65,7 +75,9 @@ public final class Tanh: Layer {
         dy.withUnsafeBufferPointer { dys in
             output.withUnsafeBufferPointer { ys in
                 gradInput.withUnsafeMutableBufferPointer { dxs in
-                    for i in 0..<dys.count { dxs[i] = dys[i] * (1 - ys[i] * ys[i]) }
+                    ComputePool.forRanges(dys.count, grain: elementGrain) { _, _, range in
+                        for i in range { dxs[i] = dys[i] * (1 - ys[i] * ys[i]) }
+                    }
                 }
             }
         }

@@ -24,19 +24,26 @@ public struct TrainBenchmark: Sendable, Codable {
     public var gemmShapes: [String]
 }
 
-/// Times training steps of `model` on synthetic inputs (1×28×28, 10 classes) with plain SGD,
-/// then times `cblas_sgemm` alone on the same shapes, in the same process and thread count.
+/// Times training steps of `model` on synthetic inputs (1×28×28, 10 classes) with plain SGD on a
+/// ``ComputePool`` of `threads` threads, then times `cblas_sgemm` alone (OpenBLAS's own threading,
+/// same thread count) on the same shapes, in the same process.
 ///
 /// Both phases are warmed up first (a tenth of `steps`, at least 3) so that first-touch page
-/// faults and OpenBLAS's thread start-up are not measured; then they alternate in up to five
-/// rounds and each keeps its fastest round (robust to other processes sharing the cores).
+/// faults and OpenBLAS's thread start-up are not measured; then each runs in up to five rounds
+/// and keeps its fastest round (robust to other processes sharing the cores), training first.
 ///
 /// - Throws: ``TrainingError`` for an unknown model or non-positive sizes.
 public func benchmarkTraining(model name: String, batchSize: Int, threads: Int, steps: Int) throws -> TrainBenchmark {
     guard batchSize >= 1, threads >= 1, steps >= 1 else {
         throw TrainingError.badConfig("batch size, threads and steps must all be at least 1")
     }
-    BLAS.setThreads(threads)
+    // The engine's threads: a pool on this thread, single-threaded OpenBLAS inside it.
+    return try ComputePool.withThreads(threads) {
+        try measureTraining(model: name, batchSize: batchSize, threads: threads, steps: steps)
+    }
+}
+
+private func measureTraining(model name: String, batchSize: Int, threads: Int, steps: Int) throws -> TrainBenchmark {
     let inputShape = [1, 28, 28], classes = 10
     let model = try ModelFactory.make(name, inputShape: inputShape, classes: classes, seed: 1, dataset: "synthetic")
     let context = OptimizerContext(stepsPerEpoch: steps, totalSteps: steps, weightDecay: 0)
@@ -61,10 +68,18 @@ public func benchmarkTraining(model name: String, batchSize: Int, threads: Int, 
     let shapes = model.gemmShapes(inputShape: inputShape, batch: batchSize)
     let flopsPerStep = shapes.reduce(0) { $0 + $1.flops }
     let gemms = GemmTimer(shapes, rng: &rng)
-    for _ in 0..<warmUp { gemms.runOnce() }
+    // The yardstick is OpenBLAS itself at the same thread count (its own threading), switched on
+    // around the product phase only.
+    func gemmPhase(_ body: () -> Void) -> Double {
+        BLAS.setThreads(threads)
+        defer { BLAS.setThreads(1) }
+        return timed(body)
+    }
 
-    // Alternate the two phases in rounds and keep each phase's fastest round: on a shared machine
-    // another process's burst then slows one round, not the comparison.
+    // Each phase in rounds, keeping its fastest round: on a shared machine another process's burst
+    // then slows one round, not the figure. The phases do not alternate: after a threaded product
+    // OpenBLAS's worker threads keep spinning for a while, and would compete with the pool's
+    // threads in the next training round (a cost no trial pays: trials never thread OpenBLAS).
     let rounds = Swift.min(5, steps)
     var bestStep = Double.infinity, bestGemm = Double.infinity
     var done = 0
@@ -73,7 +88,11 @@ public func benchmarkTraining(model name: String, batchSize: Int, threads: Int, 
         let t = timed { for s in 0..<n { trainStep(warmUp + done + s + 1) } }
         done += n
         bestStep = Swift.min(bestStep, t / Double(n))
-        let g = timed { for _ in 0..<n { gemms.runOnce() } }
+    }
+    _ = gemmPhase { for _ in 0..<warmUp { gemms.runOnce() } }
+    for round in 0..<rounds {
+        let n = (steps * (round + 1)) / rounds - (steps * round) / rounds
+        let g = gemmPhase { for _ in 0..<n { gemms.runOnce() } }
         bestGemm = Swift.min(bestGemm, g / Double(n))
     }
     let trainSeconds = bestStep * Double(steps), gemmSeconds = bestGemm * Double(steps)
@@ -83,6 +102,37 @@ public func benchmarkTraining(model name: String, batchSize: Int, threads: Int, 
                           samplesPerSecond: Double(batchSize * steps) / trainSeconds, sgemmGflops: sgemmGflops,
                           modelGflops: modelGflops, efficiency: modelGflops / sgemmGflops,
                           flopsPerStep: flopsPerStep, gemmShapes: shapes.map(\.description))
+}
+
+/// One thread against `threads` threads on the same model, measured in the same run.
+public struct ThreadComparison: Sendable {
+    /// The one-thread figures (nil when `threads` is 1).
+    public var single: TrainBenchmark?
+    public var threaded: TrainBenchmark
+    /// threaded samples/s ÷ one-thread samples/s.
+    public var speedup: Double? { single.map { threaded.samplesPerSecond / $0.samplesPerSecond } }
+}
+
+/// ``benchmarkTraining(model:batchSize:threads:steps:)`` at one thread and at `threads`,
+/// alternating twice (1, T, 1, T) and keeping each side's faster run, so that a burst of other
+/// work on the machine slows one run rather than one side of the comparison.
+public func compareThreads(model: String, batchSize: Int, threads: Int, steps: Int) throws -> ThreadComparison {
+    guard threads > 1 else {
+        return ThreadComparison(single: nil, threaded: try benchmarkTraining(model: model, batchSize: batchSize,
+                                                                             threads: threads, steps: steps))
+    }
+    var single: TrainBenchmark?, threaded: TrainBenchmark?
+    func faster(_ a: TrainBenchmark?, _ b: TrainBenchmark) -> TrainBenchmark {
+        guard let a, a.samplesPerSecond >= b.samplesPerSecond else { return b }
+        return a
+    }
+    for _ in 0..<2 {
+        single = faster(single, try benchmarkTraining(model: model, batchSize: batchSize, threads: 1, steps: steps))
+        threaded = faster(threaded, try benchmarkTraining(model: model, batchSize: batchSize, threads: threads,
+                                                          steps: steps))
+    }
+    guard let threaded else { preconditionFailure("two rounds ran") }
+    return ThreadComparison(single: single, threaded: threaded)
 }
 
 /// Seconds `body` takes on the monotonic clock.

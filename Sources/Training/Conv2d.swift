@@ -1,13 +1,15 @@
 /// A 2-D convolution (cross-correlation, as in every framework) over `[batch, c, h, w]` inputs,
-/// computed as im2col followed by one `cblas_sgemm` for the whole batch.
+/// computed as im2col followed by one `cblas_sgemm` per chunk of the batch (the calling thread's
+/// ``ComputePool`` cuts a batch into a few chunks per thread; the whole batch with one thread).
 ///
 /// With K×K kernels, stride s and zero padding p, the output is
 /// `[batch, out, (h + 2p − K)/s + 1, (w + 2p − K)/s + 1]`. im2col lays every receptive field out
 /// as a column of the matrix `cols[C·K·K, B·Ho·Wo]`, so that
 /// - forward:  Y[O, B·Ho·Wo] = W[O, C·K·K] · cols            (then scattered to `[B, O, Ho, Wo]`, + bias);
 /// - backward: ∂W += ∂Y · colsᵀ;  ∂b += Σ ∂Y;  ∂cols = Wᵀ · ∂Y, folded back onto ∂X by col2im.
-/// One big product instead of one per image keeps the matrices large enough for BLAS to run near
-/// its peak; the price is `cols` memory (C·K·K·B·Ho·Wo floats), reused from step to step.
+/// One big product per chunk instead of one per image keeps the matrices large enough for BLAS to
+/// run near its peak, and each chunk is worked on from im2col to the output by one thread, with
+/// single-threaded BLAS; the price is `cols` memory (C·K·K·B·Ho·Wo floats), reused from step to step.
 public final class Conv2d: Layer {
     public var name: String
     public var needsInputGradient = true
@@ -24,6 +26,8 @@ public final class Conv2d: Layer {
     private var product = Tensor()
     private var output = Tensor()
     private var gradInput = Tensor()
+    /// Per-chunk partial ∂W and ∂b of chunks 1…, `[chunks − 1, O·C·K·K + O]` (empty with one thread).
+    private var partials = Tensor()
     private var hasCachedInput = false
 
     public init(name: String = "conv", inChannels: Int, outChannels: Int, kernel: Int, stride: Int = 1,
@@ -67,24 +71,28 @@ public final class Conv2d: Layer {
         product.resize(to: [o, columns])
         output.resize(to: [g.batch, o, g.outHeight, g.outWidth])
         let w = weight.value, bias = bias.value, useBias = hasBias
+        let chunks = ComputePool.batchChunks(g.batch)
         x.withUnsafeBufferPointer { xs in
-            cols.withUnsafeMutableBufferPointer { cs in g.im2col(xs, into: cs) }
-        }
-        cols.withUnsafeBufferPointer { cs in
-            product.withUnsafeMutableBufferPointer { ps in
-                guard let pc = cs.baseAddress, let pp = ps.baseAddress else { return }
-                BLAS.gemm(m: o, n: columns, k: rows, a: w, b: pc, beta: 0, c: pp)
-            }
-        }
-        // product is [O, B, Ho·Wo]; the output wants [B, O, Ho·Wo].
-        product.withUnsafeBufferPointer { ps in
-            output.withUnsafeMutableBufferPointer { ys in
-                guard let pp = ps.baseAddress, let py = ys.baseAddress else { return }
-                for b in 0..<g.batch {
-                    for c in 0..<o {
-                        let src = pp + (c * g.batch + b) * plane, dst = py + (b * o + c) * plane
-                        let shift = useBias ? bias[c] : 0
-                        for i in 0..<plane { dst[i] = src[i] + shift }
+            cols.withUnsafeMutableBufferPointer { cs in
+                product.withUnsafeMutableBufferPointer { ps in
+                    output.withUnsafeMutableBufferPointer { ys in
+                        guard let pc = cs.baseAddress, let pp = ps.baseAddress, let py = ys.baseAddress else { return }
+                        // Each chunk of images: its im2col columns, its slice of the product, its outputs.
+                        ComputePool.runChunks(chunks) { chunk in
+                            let images = ComputePool.chunkRange(chunk, of: chunks, count: g.batch)
+                            let first = images.lowerBound * plane, n = images.count * plane
+                            g.im2col(xs, into: cs, images: images)
+                            BLAS.gemm(transA: false, transB: false, m: o, n: n, k: rows, a: w, lda: rows,
+                                      b: pc + first, ldb: columns, beta: 0, c: pp + first, ldc: columns)
+                            // product is [O, B, Ho·Wo]; the output wants [B, O, Ho·Wo].
+                            for b in images {
+                                for c in 0..<o {
+                                    let src = pp + (c * g.batch + b) * plane, dst = py + (b * o + c) * plane
+                                    let shift = useBias ? bias[c] : 0
+                                    for i in 0..<plane { dst[i] = src[i] + shift }
+                                }
+                            }
+                        }
                     }
                 }
             }
@@ -93,40 +101,66 @@ public final class Conv2d: Layer {
         return output
     }
 
+    /// Backward, chunk by chunk of images: chunk 0 accumulates into the parameter
+    /// gradients, the others into their own partial sums, added afterwards in chunk order (so the
+    /// sums are fixed for a given thread count, and with one thread they are the unsplit pass's).
     public func backward(_ dy: Tensor) -> Tensor {
         precondition(hasCachedInput, "\(name): backward without a training forward")
         let g = geometry, o = outChannels, rows = g.colRows, columns = g.colColumns
         let plane = g.outHeight * g.outWidth
         precondition(dy.count == g.batch * o * plane, "\(name): gradient \(dy.shape) does not match the output")
-        let gw = weight.grad, gb = bias.grad, w = weight.value, useBias = hasBias
-        // Gather ∂Y into [O, B·Ho·Wo] (reusing the forward product buffer) and sum the bias gradient.
+        let gw = weight.grad, gb = bias.grad, w = weight.value, useBias = hasBias, needsInput = needsInputGradient
+        let chunks = ComputePool.batchChunks(g.batch)
+        let partialSize = o * rows + o
+        if chunks > 1 { partials.resize(to: [chunks - 1, partialSize]) }
+        if needsInput { gradInput.resize(to: [g.batch, inChannels, g.height, g.width]) }
         dy.withUnsafeBufferPointer { dys in
             product.withUnsafeMutableBufferPointer { ps in
-                guard let pd = dys.baseAddress, let pp = ps.baseAddress else { return }
-                for b in 0..<g.batch {
-                    for c in 0..<o {
-                        let src = pd + (b * o + c) * plane
-                        (pp + (c * g.batch + b) * plane).update(from: src, count: plane)
-                        if useBias { gb[c] += Reduce.sum(src, plane) }
+                cols.withUnsafeMutableBufferPointer { cs in
+                    partials.withUnsafeMutableBufferPointer { partial in
+                        gradInput.withUnsafeMutableBufferPointer { dxs in
+                            guard let pd = dys.baseAddress, let pp = ps.baseAddress, let pc = cs.baseAddress
+                            else { return }
+                            let extra = partial.baseAddress
+                            ComputePool.runChunks(chunks) { chunk in
+                                let images = ComputePool.chunkRange(chunk, of: chunks, count: g.batch)
+                                let first = images.lowerBound * plane, n = images.count * plane
+                                var gwChunk = gw, gbChunk = gb, beta: Float = 1
+                                if chunk > 0, let extra {
+                                    gwChunk = extra + (chunk - 1) * partialSize
+                                    gbChunk = gwChunk + o * rows
+                                    gbChunk.update(repeating: 0, count: o)
+                                    beta = 0
+                                }
+                                // Gather ∂Y into [O, B·Ho·Wo] (the forward product's buffer), summing ∂b.
+                                for b in images {
+                                    for c in 0..<o {
+                                        let src = pd + (b * o + c) * plane
+                                        (pp + (c * g.batch + b) * plane).update(from: src, count: plane)
+                                        if useBias { gbChunk[c] += Reduce.sum(src, plane) }
+                                    }
+                                }
+                                BLAS.gemm(transA: false, transB: true, m: o, n: rows, k: n, a: pp + first,
+                                          lda: columns, b: pc + first, ldb: columns, beta: beta, c: gwChunk,
+                                          ldc: rows)
+                                guard needsInput else { return }
+                                // This chunk's columns are no longer needed: reuse them for ∂cols = Wᵀ · ∂Y.
+                                BLAS.gemm(transA: true, transB: false, m: rows, n: n, k: o, a: w, lda: rows,
+                                          b: pp + first, ldb: columns, beta: 0, c: pc + first, ldc: columns)
+                                g.col2im(UnsafeBufferPointer(cs), into: dxs, images: images)
+                            }
+                            guard let extra else { return }
+                            for chunk in 1..<Swift.max(chunks, 1) {
+                                let part = extra + (chunk - 1) * partialSize
+                                for i in 0..<(o * rows) { gw[i] += part[i] }
+                                if useBias { for c in 0..<o { gb[c] += part[o * rows + c] } }
+                            }
+                        }
                     }
                 }
             }
         }
-        product.withUnsafeBufferPointer { ps in
-            cols.withUnsafeMutableBufferPointer { cs in
-                guard let pp = ps.baseAddress, let pc = cs.baseAddress else { return }
-                BLAS.gemm(transB: true, m: o, n: rows, k: columns, a: pp, b: pc, beta: 1, c: gw)
-                guard needsInputGradient else { return }
-                // cols is no longer needed: reuse it for ∂cols = Wᵀ · ∂Y.
-                BLAS.gemm(transA: true, m: rows, n: columns, k: o, a: w, b: pp, beta: 0, c: pc)
-            }
-        }
         hasCachedInput = false
-        guard needsInputGradient else { return gradInput }
-        gradInput.resize(to: [g.batch, inChannels, g.height, g.width])
-        cols.withUnsafeBufferPointer { cs in
-            gradInput.withUnsafeMutableBufferPointer { dxs in g.col2im(cs, into: dxs) }
-        }
         return gradInput
     }
 

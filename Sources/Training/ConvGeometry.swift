@@ -28,8 +28,11 @@ struct ConvGeometry {
         return lo..<Swift.max(lo, hi)
     }
 
-    func im2col(_ x: UnsafeBufferPointer<Float>, into cols: UnsafeMutableBufferPointer<Float>) {
+    /// Writes the columns of `images` (all of them by default) into `cols`; other columns are left alone.
+    func im2col(_ x: UnsafeBufferPointer<Float>, into cols: UnsafeMutableBufferPointer<Float>,
+                images: Range<Int>? = nil) {
         guard let px = x.baseAddress, let pc = cols.baseAddress else { return }
+        let images = images ?? 0..<batch
         let ho = outHeight, wo = outWidth, k = kernel, s = stride, p = padding
         let columns = colColumns
         for c in 0..<channels {
@@ -38,7 +41,7 @@ struct ConvGeometry {
                     let rowBase = pc + ((c * k + ki) * k + kj) * columns
                     let valid = validColumns(kj: kj)
                     let offset = kj - p
-                    for b in 0..<batch {
+                    for b in images {
                         let image = px + (b * channels + c) * height * width
                         for oh in 0..<ho {
                             let dst = rowBase + (b * ho + oh) * wo
@@ -67,9 +70,14 @@ struct ConvGeometry {
     }
 
     /// dx ← col2im(cols): zeroes `dx`, then adds every column entry onto its source pixel.
-    func col2im(_ cols: UnsafeBufferPointer<Float>, into dx: UnsafeMutableBufferPointer<Float>) {
+    ///
+    /// With `images`, only those images of `dx` are zeroed and filled (one chunk of a batch).
+    func col2im(_ cols: UnsafeBufferPointer<Float>, into dx: UnsafeMutableBufferPointer<Float>,
+                images: Range<Int>? = nil) {
         guard let pd = dx.baseAddress, let pc = cols.baseAddress else { return }
-        dx.update(repeating: 0)
+        let images = images ?? 0..<batch
+        let imageSize = channels * height * width
+        (pd + images.lowerBound * imageSize).update(repeating: 0, count: images.count * imageSize)
         let ho = outHeight, wo = outWidth, k = kernel, s = stride, p = padding
         let columns = colColumns
         for c in 0..<channels {
@@ -78,7 +86,7 @@ struct ConvGeometry {
                     let rowBase = pc + ((c * k + ki) * k + kj) * columns
                     let valid = validColumns(kj: kj)
                     let offset = kj - p
-                    for b in 0..<batch {
+                    for b in images {
                         let image = pd + (b * channels + c) * height * width
                         for oh in 0..<ho {
                             let ih = oh * s - p + ki

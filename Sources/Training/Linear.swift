@@ -44,7 +44,7 @@ public final class Linear: Layer {
             output.withUnsafeMutableBufferPointer { ys in
                 guard let px = xs.baseAddress, let py = ys.baseAddress else { return }
                 for r in 0..<b { (py + r * out).update(from: bias, count: out) }
-                BLAS.gemm(transB: true, m: b, n: out, k: inF, a: px, b: w, beta: 1, c: py)
+                BLAS.parallelGemm(transB: true, m: b, n: out, k: inF, a: px, b: w, beta: 1, c: py)
             }
         }
         if mode == .training { input = x }
@@ -62,16 +62,19 @@ public final class Linear: Layer {
         dy.withUnsafeBufferPointer { dys in
             input.withUnsafeBufferPointer { xs in
                 guard let pdy = dys.baseAddress, let px = xs.baseAddress else { return }
-                BLAS.gemm(transA: true, m: out, n: inF, k: b, a: pdy, b: px, beta: 1, c: gw)
-                for r in 0..<b {
-                    let row = pdy + r * out
-                    for j in 0..<out { gb[j] += row[j] }
+                BLAS.parallelGemm(transA: true, m: out, n: inF, k: b, a: pdy, b: px, beta: 1, c: gw)
+                // Column sums, cut by column: every ∂b_j is summed over the rows in the same order.
+                ComputePool.forRanges(out, grain: 512) { _, _, columns in
+                    for r in 0..<b {
+                        let row = pdy + r * out
+                        for j in columns { gb[j] += row[j] }
+                    }
                 }
             }
             if needsInput {
                 gradInput.withUnsafeMutableBufferPointer { dxs in
                     guard let pdy = dys.baseAddress, let pdx = dxs.baseAddress else { return }
-                    BLAS.gemm(m: b, n: inF, k: out, a: pdy, b: w, beta: 0, c: pdx)
+                    BLAS.parallelGemm(m: b, n: inF, k: out, a: pdy, b: w, beta: 0, c: pdx)
                 }
             }
         }

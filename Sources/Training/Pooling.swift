@@ -13,6 +13,9 @@ public final class MaxPool2d: Layer {
     private var winners: [Int32] = []
     private var inputShape: [Int] = []
 
+    /// Fewest planes worth handing to another thread (a 28×28 plane is ~1 µs of work).
+    static let planeGrain = 32
+
     public init(name: String = "pool", kernel: Int, stride: Int? = nil) {
         precondition(kernel > 0 && (stride ?? kernel) > 0, "invalid pooling window")
         self.name = name
@@ -35,26 +38,30 @@ public final class MaxPool2d: Layer {
         let k = kernel, s = stride
         x.withUnsafeBufferPointer { xs in
             output.withUnsafeMutableBufferPointer { ys in
-                winners.withUnsafeMutableBufferPointer { ws in
-                    if k == 2 && s == 2 {
-                        Self.pool2x2(xs, ys, ws, planes: b * c, h: h, w: w, ho: ho, wo: wo)
-                        return
-                    }
-                    for plane in 0..<(b * c) {
-                        let inBase = plane * h * w, outBase = plane * ho * wo
-                        for oh in 0..<ho {
-                            for ow in 0..<wo {
-                                var best = inBase + oh * s * w + ow * s
-                                var bestValue = xs[best]
-                                for ki in 0..<k {
-                                    let row = inBase + (oh * s + ki) * w + ow * s
-                                    for kj in 0..<k where xs[row + kj] > bestValue {
-                                        bestValue = xs[row + kj]
-                                        best = row + kj
+                winners.withUnsafeMutableBufferPointer { buffer in
+                    let ws = buffer
+                    // Planes (one channel of one image) are independent: one range of them per thread.
+                    ComputePool.forRanges(b * c, grain: Self.planeGrain) { _, _, planes in
+                        if k == 2 && s == 2 {
+                            Self.pool2x2(xs, ys, ws, planes: planes, h: h, w: w, ho: ho, wo: wo)
+                            return
+                        }
+                        for plane in planes {
+                            let inBase = plane * h * w, outBase = plane * ho * wo
+                            for oh in 0..<ho {
+                                for ow in 0..<wo {
+                                    var best = inBase + oh * s * w + ow * s
+                                    var bestValue = xs[best]
+                                    for ki in 0..<k {
+                                        let row = inBase + (oh * s + ki) * w + ow * s
+                                        for kj in 0..<k where xs[row + kj] > bestValue {
+                                            bestValue = xs[row + kj]
+                                            best = row + kj
+                                        }
                                     }
+                                    ys[outBase + oh * wo + ow] = bestValue
+                                    ws[outBase + oh * wo + ow] = Int32(best)
                                 }
-                                ys[outBase + oh * wo + ow] = bestValue
-                                ws[outBase + oh * wo + ow] = Int32(best)
                             }
                         }
                     }
@@ -67,8 +74,8 @@ public final class MaxPool2d: Layer {
     /// The common 2×2, stride-2 window unrolled (same tie rule: first maximum in window order).
     private static func pool2x2(_ xs: UnsafeBufferPointer<Float>, _ ys: UnsafeMutableBufferPointer<Float>,
                                 _ ws: UnsafeMutableBufferPointer<Int32>,
-                                planes: Int, h: Int, w: Int, ho: Int, wo: Int) {
-        for plane in 0..<planes {
+                                planes: Range<Int>, h: Int, w: Int, ho: Int, wo: Int) {
+        for plane in planes {
             let inBase = plane * h * w, outBase = plane * ho * wo
             for oh in 0..<ho {
                 let top = inBase + 2 * oh * w, out = outBase + oh * wo
@@ -88,11 +95,19 @@ public final class MaxPool2d: Layer {
     public func backward(_ dy: Tensor) -> Tensor {
         precondition(dy.count == winners.count, "\(name): gradient \(dy.shape) does not match the output")
         gradInput.resize(to: inputShape)
+        let inPlane = inputShape[2] * inputShape[3], planes = inputShape[0] * inputShape[1]
+        let outPlane = dy.count / Swift.max(planes, 1)
         gradInput.withUnsafeMutableBufferPointer { dxs in
-            dxs.update(repeating: 0)
             dy.withUnsafeBufferPointer { dys in
                 winners.withUnsafeBufferPointer { ws in
-                    for i in 0..<dys.count { dxs[Int(ws[i])] += dys[i] }
+                    // Every winner lies in its output's plane, so ranges of planes never collide.
+                    ComputePool.forRanges(planes, grain: Self.planeGrain) { _, _, range in
+                        let inputs = (range.lowerBound * inPlane)..<(range.upperBound * inPlane)
+                        UnsafeMutableBufferPointer(rebasing: dxs[inputs]).update(repeating: 0)
+                        for i in (range.lowerBound * outPlane)..<(range.upperBound * outPlane) {
+                            dxs[Int(ws[i])] += dys[i]
+                        }
+                    }
                 }
             }
         }

@@ -8,6 +8,10 @@ import Foundation
 /// it needs neither a separate softmax Jacobian nor a log of a probability that underflowed.
 public final class SoftmaxCrossEntropy {
     private var gradient = Tensor()
+    private var partialLoss: [Double] = []
+    private var partialCorrect: [Int] = []
+    /// Fewest rows worth handing to another thread.
+    static let rowGrain = 32
 
     public init() {}
 
@@ -20,33 +24,57 @@ public final class SoftmaxCrossEntropy {
         let b = logits.batch, c = logits.sampleSize
         precondition(labels.count >= b, "\(labels.count) labels for a batch of \(b)")
         if computeGradient { gradient.resize(to: logits.shape) }
-        var total = 0.0
-        var correct = 0
         let invB = 1 / Float(b)
+        let pool = ComputePool.current
+        let grain = pool?.splitsEverything == true ? 1 : Self.rowGrain
+        let chunks = Swift.max(1, Swift.min(pool?.chunks ?? 1, b / grain))
+        if partialLoss.count < chunks {
+            partialLoss = [Double](repeating: 0, count: chunks)
+            partialCorrect = [Int](repeating: 0, count: chunks)
+        }
         logits.withUnsafeBufferPointer { zs in
             gradient.withUnsafeMutableBufferPointer { gs in
-                guard let pz = zs.baseAddress else { return }
-                for r in 0..<b {
-                    let row = pz + r * c
-                    let label = Int(labels[r])
-                    precondition(label >= 0 && label < c, "label \(label) outside 0..<\(c)")
-                    var m = row[0]
-                    var arg = 0
-                    for j in 1..<c where row[j] > m {
-                        m = row[j]
-                        arg = j
+                partialLoss.withUnsafeMutableBufferPointer { lossBuffer in
+                    partialCorrect.withUnsafeMutableBufferPointer { correctBuffer in
+                        let losses = lossBuffer, corrects = correctBuffer
+                        guard let pz = zs.baseAddress else { return }
+                        let pg = computeGradient ? gs.baseAddress : nil
+                        ComputePool.runChunks(chunks) { chunk in
+                            var total = 0.0
+                            var correct = 0
+                            for r in ComputePool.chunkRange(chunk, of: chunks, count: b) {
+                                let row = pz + r * c
+                                let label = Int(labels[r])
+                                precondition(label >= 0 && label < c, "label \(label) outside 0..<\(c)")
+                                var m = row[0]
+                                var arg = 0
+                                for j in 1..<c where row[j] > m {
+                                    m = row[j]
+                                    arg = j
+                                }
+                                if arg == label { correct += 1 }
+                                var sum: Float = 0
+                                for j in 0..<c { sum += expf(row[j] - m) }
+                                let logSum = m + logf(sum)
+                                total += Double(logSum - row[label])
+                                guard let pg else { continue }
+                                let grow = pg + r * c
+                                for j in 0..<c { grow[j] = expf(row[j] - logSum) * invB }
+                                grow[label] -= invB
+                            }
+                            losses[chunk] = total
+                            corrects[chunk] = correct
+                        }
                     }
-                    if arg == label { correct += 1 }
-                    var sum: Float = 0
-                    for j in 0..<c { sum += expf(row[j] - m) }
-                    let logSum = m + logf(sum)
-                    total += Double(logSum - row[label])
-                    guard computeGradient, let pg = gs.baseAddress else { continue }
-                    let grow = pg + r * c
-                    for j in 0..<c { grow[j] = expf(row[j] - logSum) * invB }
-                    grow[label] -= invB
                 }
             }
+        }
+        // Chunk sums added in chunk order: fixed for a given thread count.
+        var total = 0.0
+        var correct = 0
+        for chunk in 0..<chunks {
+            total += partialLoss[chunk]
+            correct += partialCorrect[chunk]
         }
         // A NaN logit makes `row[j] > m` false everywhere; the loss is then NaN, as it must be.
         return (total / Double(Swift.max(b, 1)), correct)

@@ -17,7 +17,7 @@ public final class TrainingStep {
     public let model: Sequential
     let split: DataSplit
     public let batchSize: Int
-    /// OpenBLAS threads for this child's products (see ``useThreads()``).
+    /// Compute threads for this child's steps (see ``useThreads()``).
     public let threads: Int
     private let loss = SoftmaxCrossEntropy()
     private var loader = BatchLoader()
@@ -52,10 +52,11 @@ public final class TrainingStep {
     /// The dataset's test split.
     public var testImages: LabeledImages { split.data.test }
 
-    /// Sets this process's OpenBLAS threads to ``threads``: the sums of a product depend on the
-    /// thread count, so call it before stepping (the setting is process-wide).
+    /// Gives the calling thread a ``ComputePool`` of ``threads`` threads (and single-threaded
+    /// OpenBLAS): the sums of a step depend on the thread count, so call it before stepping, on
+    /// the thread that steps.
     public func useThreads() {
-        BLAS.setThreads(threads)
+        ComputePool.install(threads: threads)
     }
 
     /// The gradient of the next minibatch's loss with respect to every parameter.

@@ -23,30 +23,41 @@ struct BenchTrainCommand: ParsableCommand {
     @Option(name: .customLong("batch-size"), help: "Minibatch size.")
     var batchSize: Int = 128
 
-    @Option(name: .long, help: "BLAS threads.")
+    @Option(name: .long, help: "Compute threads; above 1, one thread is measured in the same run for the speed-up.")
     var threads: Int = 1
 
     @Option(name: .long, help: "Timed training steps (after warm-up).")
     var steps: Int = 50
 
-    @Flag(name: .long, help: "One JSON line: samples_per_sec, sgemm_gflops, model_gflops, efficiency.")
+    @Flag(name: .long, help: """
+        One JSON line: samples_per_sec, sgemm_gflops, model_gflops, efficiency (at --threads), and with \
+        --threads above 1 samples_per_sec_1_thread and speedup.
+        """)
     var json = false
 
     func run() throws {
-        let b = try benchmarkTraining(model: model, batchSize: batchSize, threads: threads, steps: steps)
+        let c = try compareThreads(model: model, batchSize: batchSize, threads: threads, steps: steps)
+        let b = c.threaded
         if json {
             struct Line: Encodable {
                 var model: String
                 var batch_size, threads: Int
                 var samples_per_sec, sgemm_gflops, model_gflops, efficiency: Double
+                var samples_per_sec_1_thread, speedup: Double?
             }
             printJSONLine(Line(model: model, batch_size: batchSize, threads: threads,
                                samples_per_sec: b.samplesPerSecond, sgemm_gflops: b.sgemmGflops,
-                               model_gflops: b.modelGflops, efficiency: b.efficiency))
-        } else {
+                               model_gflops: b.modelGflops, efficiency: b.efficiency,
+                               samples_per_sec_1_thread: c.single?.samplesPerSecond, speedup: c.speedup))
+            return
+        }
+        for r in [c.single, c.threaded].compactMap({ $0 }) {
             print(String(format: "%@ batch %d threads %d: %.0f samples/s · %.1f GFLOP/s of sgemm's %.1f at the same "
-                         + "shapes → efficiency %.2f", model, batchSize, threads, b.samplesPerSecond, b.modelGflops,
-                         b.sgemmGflops, b.efficiency))
+                         + "shapes → efficiency %.2f", model, batchSize, r.threads, r.samplesPerSecond, r.modelGflops,
+                         r.sgemmGflops, r.efficiency))
+        }
+        if let speedup = c.speedup {
+            print(String(format: "%@: %d threads / 1 thread = %.2f×", model, threads, speedup))
         }
     }
 }

@@ -56,17 +56,23 @@ public final class Adam: Optimizer {
         let l2 = Float(l2), decoupled = Float(decoupled)
         let c1 = Float(1 / (1 - pow(beta1, Double(t)))), c2 = Float(1 / (1 - pow(beta2, Double(t))))
         for (k, p) in parameters.enumerated() {
-            guard let x = FloatLanes(p.value), let g = FloatLanes(p.grad) else { continue }
-            let mk = FloatLanes(m[k].pointer), vk = FloatLanes(v[k].pointer)
-            FloatLanes.chunks(p.value.count) { i, n in
-                let xi = x.load(i, n)
-                let gi = g.load(i, n) + l2 * xi
-                let mi = b1 * mk.load(i, n) + (1 - b1) * gi
-                let vi = b2 * vk.load(i, n) + (1 - b2) * gi * gi
-                mk.store(mi, i, n)
-                vk.store(vi, i, n)
-                let d = (mi * c1) / ((vi * c2).squareRootFast() + eps)
-                x.store(xi - lr * (d + decoupled * xi), i, n)
+            guard let px = p.value.baseAddress, let pg = p.grad.baseAddress else { continue }
+            let pm = m[k].pointer, pv = v[k].pointer
+            // Elementwise: split across the pool, the same values on any number of threads.
+            ComputePool.forRanges(p.value.count, grain: elementGrain) { _, _, range in
+                let o = range.lowerBound
+                let x = FloatLanes(px + o), g = FloatLanes(pg + o)
+                let mk = FloatLanes(pm + o), vk = FloatLanes(pv + o)
+                FloatLanes.chunks(range.count) { i, n in
+                    let xi = x.load(i, n)
+                    let gi = g.load(i, n) + l2 * xi
+                    let mi = b1 * mk.load(i, n) + (1 - b1) * gi
+                    let vi = b2 * vk.load(i, n) + (1 - b2) * gi * gi
+                    mk.store(mi, i, n)
+                    vk.store(vi, i, n)
+                    let d = (mi * c1) / ((vi * c2).squareRootFast() + eps)
+                    x.store(xi - lr * (d + decoupled * xi), i, n)
+                }
             }
         }
     }

@@ -10,6 +10,9 @@ import SweepKit
 /// - `momentum` (Polyak): b_t = μ·b_{t−1} + g_t (b_1 = g_1), θ_t = θ_{t−1} − α_t · b_t
 /// - `sgdn` (Nesterov, as formulated by Sutskever et al., ICML 2013, and PyTorch):
 ///   b_t = μ·b_{t−1} + g_t, θ_t = θ_{t−1} − α_t · (g_t + μ·b_t)
+///
+/// Each update is elementwise, so it is split across the calling thread's ``ComputePool`` with
+/// the same result on any number of threads.
 public final class SGD: Optimizer {
     public let initialLearningRate: Double
     public let momentum: Double
@@ -33,26 +36,30 @@ public final class SGD: Optimizer {
         guard momentum != 0 else {
             for p in parameters {
                 let v = p.value, g = p.grad
-                for i in 0..<v.count { v[i] -= lr * (g[i] + wd * v[i]) }
+                ComputePool.forRanges(v.count, grain: elementGrain) { _, _, range in
+                    for i in range { v[i] -= lr * (g[i] + wd * v[i]) }
+                }
             }
             return
         }
         if buffers.isEmpty { buffers = StateBuffer.matching(parameters) }
         StateBuffer.check(buffers, against: parameters, "sgd")
         for (k, p) in parameters.enumerated() {
-            let v = p.value, g = p.grad, b = buffers[k].pointer
-            if nesterov {
-                for i in 0..<v.count {
-                    let gi = g[i] + wd * v[i]
-                    let bi = mu * b[i] + gi
-                    b[i] = bi
-                    v[i] -= lr * (gi + mu * bi)
-                }
-            } else {
-                for i in 0..<v.count {
-                    let bi = mu * b[i] + (g[i] + wd * v[i])
-                    b[i] = bi
-                    v[i] -= lr * bi
+            let v = p.value, g = p.grad, b = buffers[k].pointer, nesterov = nesterov
+            ComputePool.forRanges(v.count, grain: elementGrain) { _, _, range in
+                if nesterov {
+                    for i in range {
+                        let gi = g[i] + wd * v[i]
+                        let bi = mu * b[i] + gi
+                        b[i] = bi
+                        v[i] -= lr * (gi + mu * bi)
+                    }
+                } else {
+                    for i in range {
+                        let bi = mu * b[i] + (g[i] + wd * v[i])
+                        b[i] = bi
+                        v[i] -= lr * bi
+                    }
                 }
             }
         }
