@@ -28,11 +28,11 @@ name: latex-test
 metric: val_loss
 grid:
   optimizer: [sgd, adam]
-  lr: [1.0e+3, 1.0e-1, 1.0e-2]
+  lr: [1.0e+3, 1.0e-2, 1.0e-3]
   dataset: synthetic
   model: [logreg, mlp-small]
 seeds: [1, 2]
-train: {batch_size: 32, steps: 30, eval_every: 10, threads: 1}
+train: {batch_size: 16, steps: 12, eval_every: 4, threads: 1}
 retries: 0
 YAML
 "$BIN" run "$OUT/spec.yaml" --workers 2 --out "$OUT/run" >"$OUT/run.log"

@@ -47,6 +47,17 @@ struct TuningBudgetTests {
         #expect(zip(ks, ks.dropFirst()).allSatisfy { $0 < $1 })
     }
 
+    @Test("the chart's k axis ticks whole numbers only")
+    func integerTicks() throws {
+        #expect(Scale(.linear, covering: [1, 3], from: 0, to: 100).ticks.contains(1.5))
+        #expect(Scale(.linear, covering: [1, 3], from: 0, to: 100, integer: true).ticks == [1, 2, 3])
+        let report = Report(MultiCellFixtureData.shared)
+        let chart = try #require(ReportCharts(report).tuningBudget(CellKey(dataset: "fashion-mnist", model: "logreg")))
+        let parsed = try #require(SVGSummary.parse(chart.render()))
+        #expect(parsed.series == ["sgd", "adam"] && parsed.axisLabels == ["configurations tried (k)",
+                                                                         "expected best val_loss"])
+    }
+
     @Test("curves of a report: a diverged configuration counts as the cell's worst mean")
     func reportCurves() throws {
         let report = Report(try MultiCellFixture.load())

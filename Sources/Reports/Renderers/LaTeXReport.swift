@@ -101,7 +101,7 @@ public enum LaTeXReport {
             {\\footnotesize Mean rank over the cells each optimizer was ranked in, interval from \
             \(Overall.resamples) seed resamples. W/T/L: wins, ties and losses against every other optimizer, \
             summed over cells; a tie is a pair Welch's test (5\\,\\%) cannot separate. $\\rho(1)$: share of \
-            cells won (performance profile at $\\tau = 1$).\\par}
+            cells won (performance profile at $\\tau = 1$, over the cells whose values are all positive).\\par}
             \\end{table}
 
             """

@@ -25,9 +25,11 @@ extension ReportCharts {
             return LineChart.Series(name: opt, color: colors[opt] ?? 0, x: points.map { Double($0.k) },
                                     y: points.map(\.expectedBest), band: band)
         }
-        return LineChart(title: "expected best \(report.sweep.metric) after k configurations",
-                         xLabel: "configurations tried (k)", yLabel: "expected best \(report.sweep.metric)",
-                         series: series)
+        var chart = LineChart(title: "expected best \(report.sweep.metric) after k configurations",
+                              xLabel: "configurations tried (k)", yLabel: "expected best \(report.sweep.metric)",
+                              series: series)
+        chart.integerX = true
+        return chart
     }
 
     /// The performance profile over all cells: ρ(τ) as a step function per optimizer.

@@ -75,12 +75,14 @@ extension Reproductions {
             guard let r else { return out + missing("salr") }
             out += "\n" + setup(r) + "\n\n"
             var rows: [[String]] = []
-            var wins = 0
+            var wins = 0, significant = 0
             for cell in r.cells {
                 let s = r.best(cell, "salr"), h = r.best(cell, "sgd-hd"), a = r.best(cell, "adam-hd")
                 guard let s, let h else { continue }
                 let better = r.sweep.goal.isBetter(s.mean, than: h.mean)
                 if better { wins += 1 }
+                if better, let t = WelchTest.compare(mean1: s.mean, std1: s.std, n1: s.n, mean2: h.mean, std2: h.std,
+                                                     n2: h.n), t.p < Ranking.alpha { significant += 1 }
                 rows.append(["\(cell)", better ? "salr" : "sgd-hd", "\(value(s)) @ \(Format.lr(s.lr))",
                              "\(value(h)) @ \(Format.lr(h.lr))", p(s, h),
                              a.map { "\(value($0)) @ \(Format.lr($0.lr))" } ?? "–"])
@@ -88,7 +90,8 @@ extension Reproductions {
             out += table(["dataset · model", "better", "salr (best α₀)", "sgd-hd (best α₀)", "Welch p",
                           "adam-hd (best α₀)"], rows) + "\n"
             return out + Verdict.counting(wins, of: rows.count, "At its best α₀, salr has the lower final "
-                + "\(r.sweep.metric) than sgd-hd at its best α₀ in \(wins) of \(rows.count) cells (same steps).").line
+                + "\(r.sweep.metric) than sgd-hd at its best α₀ in \(wins) of \(rows.count) cells (same steps; "
+                + "\(significant) significantly at 5 %).").line
                 + "\n"
         }
     }

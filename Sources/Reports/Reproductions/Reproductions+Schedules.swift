@@ -108,6 +108,13 @@ extension Reproductions {
             }
             out += table(["dataset · model", "controller", "rl-schedule (best α₀)", "adam constant (best α₀)",
                           "best step decay", "rl-schedule better"], rows) + "\n"
+            // A controller that only ever keeps the rate is constant Adam: say how often that happened.
+            let pairs = r.aggregates.filter { $0.optimizer == "rl-schedule" && $0.n > 0 }.compactMap { rl in
+                r.aggregate(rl.cell, "adam", lr: rl.lr, variant: rl.variant).map { (rl, $0) }
+            }
+            let same = pairs.filter { abs($0.0.mean - $0.1.mean) < 1e-9 }.count
+            out += "\nrl-schedule ended exactly where constant Adam did (the controller never changed the rate) "
+            out += "from \(same) of \(pairs.count) initial rates.\n"
             let trained = rows.filter { $0[1] != "transfer" }, transfer = rows.filter { $0[1] == "transfer" }
             let trainedWins = trained.filter { $0[5] == "yes" }.count
             let transferWins = transfer.filter { $0[5] == "yes" }.count
