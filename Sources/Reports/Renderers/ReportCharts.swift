@@ -56,8 +56,7 @@ struct ReportCharts {
         let diverged = divergedMarkers(mine, labels: labels, firstRow: (pruned.map(\.row).max() ?? -1) + 1)
         let markers = pruned + diverged
         guard !series.isEmpty || !markers.isEmpty else { return nil }
-        let label = pruned.isEmpty ? "diverged (†: a seed diverged)" : diverged.isEmpty ? "pruned @ step"
-            : "pruned @ step; † a seed diverged"
+        let label = pruned.isEmpty ? "diverged seeds" : diverged.isEmpty ? "pruned @ step" : "pruned @ step, † diverged"
         return LineChart(title: "final \(report.sweep.metric) against initial LR (band: ± sd over seeds)",
                          xLabel: "initial learning rate", yLabel: report.sweep.metric, xScale: .log,
                          series: series, markers: markers, markerLabel: label)
