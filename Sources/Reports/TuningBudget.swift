@@ -88,6 +88,15 @@ public enum ExpectedBest {
         let goal = report.sweep.goal
         var cells: [CellKey] = []
         for a in report.aggregates where !cells.contains(a.cell) { cells.append(a.cell) }
+        // The finished seeds' values per configuration, indexed once (a lookup per configuration would scan
+        // every trial each time: quadratic in large sweeps).
+        let tuned = Set(report.lrSampling.tunedKeys)
+        var seedValues: [String: [Double]] = [:]
+        for t in report.trials where t.status == .done {
+            guard let v = t.metrics[report.sweep.metric], v.isFinite else { continue }
+            let k = Aggregation.Key(t.parameters, tunedKeys: tuned)
+            seedValues[ident(k.dataset, k.model, k.optimizer, k.lr, k.variant, k.tuned), default: []].append(v)
+        }
         return cells.flatMap { cell -> [TuningBudget] in
             let mine = report.aggregates(in: cell).filter { !$0.isPruned && ($0.n > 0 || $0.diverged > 0) }
             let finite = mine.filter { $0.n > 0 }.map(\.mean).filter(\.isFinite)
@@ -98,8 +107,7 @@ public enum ExpectedBest {
             return labels.flatMap { label -> [TuningBudget] in
                 let samples = mine.filter { $0.label == label }.map { a -> Sample in
                     guard a.n > 0, a.mean.isFinite else { return Sample(values: [], mean: penalty) }
-                    let values = report.trials(of: a).filter { $0.status == .done }
-                        .compactMap { $0.metrics[report.sweep.metric] }.filter(\.isFinite)
+                    let values = seedValues[ident(a.dataset, a.model, a.optimizer, a.lr, a.variant, a.tuned)] ?? []
                     return Sample(values: values, mean: a.mean)
                 }
                 var rng = SeededGenerator(seed: SeededGenerator.hash("\(cell.dataset)|\(cell.model)|\(label)"))
@@ -109,6 +117,12 @@ public enum ExpectedBest {
                 }
             }
         }
+    }
+
+    /// A configuration's identity as text (its `Aggregation.Key` fields).
+    static func ident(_ dataset: String, _ model: String, _ optimizer: String, _ lr: Double, _ variant: String,
+                      _ tuned: String) -> String {
+        [dataset, model, optimizer, "\(lr)", variant, tuned].joined(separator: "\u{1F}")
     }
 
     /// (k, expected best, band low, band high) at each budget of ``budgets(_:)``.
