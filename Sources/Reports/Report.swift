@@ -55,10 +55,17 @@ public struct Report: Sendable, Codable {
     public var compute: Compute
     /// Whether the learning rates were a grid or drawn, and why.
     public var lrSampling: LRSampling
+    /// Expected best result after k configurations, per optimizer and cell (``ExpectedBest``).
+    public var tuningBudget: [TuningBudget] = []
+    /// Mean rank, pairwise record and performance profile over all cells.
+    public var overall: Overall = .empty
+    /// How much of each optimizer's rate grid diverged.
+    public var divergence: [Divergence] = []
 
     enum CodingKeys: String, CodingKey {
         case sweep, trials, aggregates, ranking, wins, sensitivity, methods, decisions, compute
-        case timeToTarget = "time_to_target", lrSampling = "lr_sampling"
+        case timeToTarget = "time_to_target", lrSampling = "lr_sampling", tuningBudget = "tuning_budget"
+        case overall, divergence
     }
 
     /// Computes the report of `data`.
@@ -86,6 +93,9 @@ public struct Report: Sendable, Codable {
         methods = Self.methodStatements(metric: data.metric, goal: data.goal, seeds: aggregates.map(\.seeds),
                                         sampling: sampling, pruned: aggregates.contains(where: \.isPruned))
         timeToTarget = TargetReach.analyse(self)
+        divergence = Divergence.analyse(aggregates)
+        tuningBudget = ExpectedBest.curves(self)
+        overall = Overall.of(ranking, goal: data.goal, values: seedValues)
     }
 
     /// The trials of a configuration (all statuses), in sweep order.
@@ -122,6 +132,21 @@ public struct Report: Sendable, Codable {
                 + "where early stopping stopped it); the full budget is every trial run to the largest step any "
                 + "finished trial reached.",
         ]
+        out.append("Tuning budget: the expected best configuration mean after k configurations drawn at random "
+            + "without replacement from an optimizer's tried ones, E = Σᵢ v₍ᵢ₎ · C(i − 1, k − 1) / C(N, k) over its N "
+            + "configuration means sorted from worst to best (Dodge et al., EMNLP 2019); a configuration whose every "
+            + "seed diverged counts as the worst configuration mean of its cell; beyond its own N an optimizer keeps "
+            + "its best. Band: 2.5–97.5 % percentiles over \(ExpectedBest.resamples) resamples of each "
+            + "configuration's seeds (with replacement, seeded: the same numbers on every run).")
+        out.append("All tasks: mean rank over the cells an optimizer was ranked in (rank 1 best, equal means share "
+            + "their average rank), interval from \(Overall.resamples) seed resamples of each optimizer's best "
+            + "configuration (2.5–97.5 %); win / tie / loss per pair of optimizers at their best LRs by Welch's "
+            + "test at 5 % (untestable pairs, n < 2, count as ties); performance profile (Dolan & Moré 2002): "
+            + "ρ(τ) = fraction of cells where the optimizer's mean is within a factor τ of the cell's best "
+            + "(ratio value / best, or best / value for a metric to maximise; cells with non-positive values "
+            + "are left out).")
+        out.append("Divergence: per optimizer, the configurations with any diverged seed over those with an "
+            + "outcome, and the largest initial LR whose seeds all finished.")
         if pruned {
             out.append("Early stopping: pruned seeds are never averaged, and a configuration with any pruned seed "
                 + "is never ranked (it did not train every seed to the full budget); the full table keeps the mean "
@@ -165,5 +190,10 @@ extension Report {
         compute = try c.decodeIfPresent(Compute.self, forKey: .compute) ?? Compute.of(trials, decisions: decisions)
         lrSampling = try c.decodeIfPresent(LRSampling.self, forKey: .lrSampling)
             ?? LRSampling(method: nil, earlyStopping: nil, sampled: false, rule: "not recorded", tunedKeys: [])
+        // Files written before these existed: recomputed from the trials and aggregates they hold.
+        divergence = try c.decodeIfPresent([Divergence].self, forKey: .divergence) ?? Divergence.analyse(aggregates)
+        tuningBudget = try c.decodeIfPresent([TuningBudget].self, forKey: .tuningBudget) ?? ExpectedBest.curves(self)
+        overall = try c.decodeIfPresent(Overall.self, forKey: .overall)
+            ?? Overall.of(ranking, goal: sweep.goal, values: seedValues)
     }
 }

@@ -4,7 +4,7 @@ import Reports
 
 /// Report formats.
 enum ReportFormat: String, ExpressibleByArgument, CaseIterable {
-    case md, html, csv, json
+    case md, html, csv, json, latex
 }
 
 struct ReportCommand: ParsableCommand {
@@ -14,13 +14,15 @@ struct ReportCommand: ParsableCommand {
         discussion: """
             Formats: md (terminal-friendly tables), html (one self-contained file with inline SVG charts), \
             csv (one row per trial), json (sweep, trials with curves, aggregates, ranking, sensitivity, \
-            time to target). At the end of a sweep, run and coordinator write all of them into DIR \
+            time to target, tuning budget, all-tasks summary, divergence), latex (booktabs tables for a paper: \
+            one per dataset × model and the all-tasks table; compiles with pdflatex). At the end of a sweep, run and coordinator write all of them into DIR \
             (report.md, report.html, results.csv, aggregates.csv, results.json).
 
             Examples:
               lrsweep report runs/quickstart
               lrsweep report runs/quickstart --format html --out /tmp/quickstart.html
               lrsweep report runs/quickstart --metric val_accuracy --format csv
+              lrsweep report runs/quickstart --format latex --out tables.tex && pdflatex tables.tex
             """)
 
     @Argument(help: "The sweep's output folder (holding results.sqlite).")
@@ -49,6 +51,7 @@ struct ReportCommand: ParsableCommand {
         case .html: text = HTMLReport.render(report)
         case .csv: text = CSVReport.trials(report)
         case .json: text = try JSONReport.render(report)
+        case .latex: text = LaTeXReport.render(report)
         }
         if let out {
             try text.write(toFile: out, atomically: true, encoding: .utf8)

@@ -76,8 +76,9 @@ struct HTMLReportTests {
     @Test("every SVG parses as XML and has labelled x and y axes")
     func wellFormed() throws {
         let svgs = Self.svgs(HTMLReport.render(try StoreFixture.report()))
-        // curves, heatmap, LR sensitivity, and the lr trajectory of sgd-hd (the only non-constant lr).
-        #expect(svgs.count == 4)
+        // curves, heatmap, LR sensitivity, tuning budget, and the lr trajectory of sgd-hd (the only
+        // non-constant lr).
+        #expect(svgs.count == 5)
         for svg in svgs {
             let s = try #require(SVGSummary.parse(svg), "not well-formed: \(svg.prefix(200))")
             #expect(s.axisClasses.sorted() == ["axis x", "axis y"])
@@ -90,8 +91,8 @@ struct HTMLReportTests {
     @Test("each chart has the expected series")
     func series() throws {
         let parsed = Self.svgs(HTMLReport.render(try StoreFixture.report())).compactMap(SVGSummary.parse)
-        #expect(parsed.count == 4)
-        guard parsed.count == 4 else { return }
+        #expect(parsed.count == 5)
+        guard parsed.count == 5 else { return }
         // Curves: the three optimizers at their best LR, in ranking order, adam's † absent (its best LR had none).
         #expect(parsed[0].series == ["adam lr=0.01", "sgd-hd lr=0.1", "sgd lr=0.1"])
         #expect(parsed[0].axisLabels == ["step", "val_loss"])
@@ -101,9 +102,12 @@ struct HTMLReportTests {
         // Sensitivity against the initial LR, on a log axis.
         #expect(parsed[2].series == ["sgd", "adam", "sgd-hd"])
         #expect(parsed[2].axisLabels.first == "initial learning rate (log scale)")
+        // Tuning budget: one line per optimizer over k.
+        #expect(parsed[3].series == ["sgd", "adam", "sgd-hd"])
+        #expect(parsed[3].axisLabels.first == "configurations tried (k)")
         // The lr trajectory of sgd-hd, one series per initial LR.
-        #expect(parsed[3].series == ["from lr=0.01", "from lr=0.1"])
-        #expect(parsed[3].title.hasPrefix("sgd-hd"))
+        #expect(parsed[4].series == ["from lr=0.01", "from lr=0.1"])
+        #expect(parsed[4].title.hasPrefix("sgd-hd"))
     }
 
     @Test("the heatmap shows a diverged configuration as such")

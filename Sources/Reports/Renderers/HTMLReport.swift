@@ -36,9 +36,15 @@ public enum HTMLReport {
             body += table(["optimizer", "wins", "wins or ≈", "cells"], numeric: [1, 2, 3],
                           rows: report.wins.map { [$0.optimizer, "\($0.wins)", "\($0.winsOrTies)", "\($0.cells)"] })
         }
+        body += overall(report, charts: charts)
+        body += tuningBudget(report)
         let sensitivity = Format.sensitivityColumns(report)
         body += "<h2>LR sensitivity</h2>\n"
             + table(sensitivity.header, numeric: sensitivity.numeric, rows: sensitivity.rows)
+        if !report.divergence.isEmpty {
+            let d = Divergence.columns(report.divergence)
+            body += "<h2>Divergence</h2>\n" + table(d.header, numeric: [2, 3, 4, 5, 6], rows: d.rows)
+        }
         if !report.timeToTarget.isEmpty {
             body += "<h2>Time to target</h2>\n"
             for r in report.timeToTarget {

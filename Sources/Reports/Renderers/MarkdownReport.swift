@@ -22,7 +22,10 @@ public enum MarkdownReport {
         if report.ranking.count > 1 {
             out += "\n## Wins over \(report.ranking.count) dataset × model cells\n\n" + winsTable(report.wins)
         }
+        out += overall(report)
+        out += tuningBudget(report)
         out += "\n## LR sensitivity\n\n" + sensitivityTable(report)
+        out += divergence(report)
         if !report.timeToTarget.isEmpty {
             out += "\n## Time to target\n\n" + targetTables(report)
         }

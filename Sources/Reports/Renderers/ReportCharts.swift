@@ -52,11 +52,14 @@ struct ReportCharts {
             return .init(name: label, color: colors[label] ?? 0, x: grid.map(\.lr), y: y,
                          band: (zip(y, grid).map { $0 - $1.std }, zip(y, grid).map { $0 + $1.std }))
         }
-        let markers = prunedMarkers(mine, labels: labels)
+        let pruned = prunedMarkers(mine, labels: labels)
+        let diverged = divergedMarkers(mine, labels: labels, firstRow: (pruned.map(\.row).max() ?? -1) + 1)
+        let markers = pruned + diverged
         guard !series.isEmpty || !markers.isEmpty else { return nil }
+        let label = pruned.isEmpty ? "diverged seeds" : diverged.isEmpty ? "pruned @ step" : "pruned @ step, † diverged"
         return LineChart(title: "final \(report.sweep.metric) against initial LR (band: ± sd over seeds)",
                          xLabel: "initial learning rate", yLabel: report.sweep.metric, xScale: .log,
-                         series: series, markers: markers, markerLabel: "pruned @ step")
+                         series: series, markers: markers, markerLabel: label)
     }
 
     /// Optimizer labels in the order they first appear.
@@ -187,6 +190,10 @@ struct ReportCharts {
                     + "its best configuration. A flat line means the optimizer hardly depends on its initial LR."
                 : "LR sensitivity: a flat line means the optimizer hardly depends on its initial LR."
             out.append((text + crosses, s.render()))
+        }
+        if let t = tuningBudget(cell.cell) {
+            out.append(("Tuning budget: the expected best final \(report.sweep.metric) after trying k configurations "
+                        + "drawn at random from each optimizer's grid; the band resamples the seeds.", t.render()))
         }
         for c in trajectories(cell, metric: "lr", title: "learning rate from each initial LR", yLabel: "lr") {
             out.append(("Learning-rate trajectory (the `lr` curve), mean over seeds per initial LR.", c.render()))

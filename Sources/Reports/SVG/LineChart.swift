@@ -73,6 +73,8 @@ public struct LineChart: Sendable {
     public var markerLabel: String
     public var width: Double = 600
     public var height: Double = 340
+    /// Ticks of the x axis on whole numbers only (a linear axis of counts).
+    public var integerX = false
 
     public init(title: String, xLabel: String, yLabel: String, xScale: Scale.Kind = .linear,
                 yScale: Scale.Kind = .linear, series: [Series], markers: [Marker] = [], markerLabel: String = "") {
@@ -94,7 +96,7 @@ public struct LineChart: Sendable {
         let plotTop = Self.top + MarkerStrip.height(markers)
         let xs = series.flatMap { $0.x + ($0.smooth?.x ?? []) } + markers.map(\.x)
         let ys = series.flatMap { s in s.y + (s.band.map { $0.low + $0.high } ?? []) + (s.smooth?.y ?? []) }
-        let sx = Scale(xScale, covering: xs, from: Self.left, to: plotRight)
+        let sx = Scale(xScale, covering: xs, from: Self.left, to: plotRight, integer: integerX)
         let sy = Scale(yScale, covering: ys, from: plotBottom, to: plotTop)
         var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" viewBox=\"0 0 \(SVGText.n(width)) "
         out += "\(SVGText.n(height))\" width=\"\(SVGText.n(width))\" height=\"\(SVGText.n(height))\" role=\"img\" "

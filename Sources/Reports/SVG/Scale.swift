@@ -18,7 +18,8 @@ public struct Scale: Sendable {
     public let ticks: [Double]
 
     /// A scale covering `values` (non-finite values ignored; for `.log`, non-positive ones too).
-    public init(_ kind: Kind, covering values: [Double], from start: Double, to end: Double) {
+    /// `integer` keeps a linear scale's ticks on whole numbers (counts such as a tuning budget's k).
+    public init(_ kind: Kind, covering values: [Double], from start: Double, to end: Double, integer: Bool = false) {
         self.start = start
         self.end = end
         let usable = values.filter { $0.isFinite && (kind == .linear || $0 > 0) }
@@ -46,7 +47,7 @@ public struct Scale: Sendable {
                 a -= pad
                 b += pad
             }
-            let step = Self.niceStep((b - a) / 5)
+            let step = integer ? max(1, Self.niceStep((b - a) / 5)) : Self.niceStep((b - a) / 5)
             let first = floor(a / step) * step, last = ceil(b / step) * step
             lower = first
             upper = last
