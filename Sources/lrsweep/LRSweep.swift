@@ -24,7 +24,7 @@ struct LRSweep: ParsableCommand {
             """,
         subcommands: [RunCommand.self, CoordinatorCommand.self, WorkerCommand.self, ReportCommand.self, StatusCommand.self,
                       ControlCommand.self, TrainCommand.self, BenchCommand.self, KeysCommand.self, OptimizersCommand.self, ModelsCommand.self,
-                      DatasetsCommand.self, ControllerCommand.self, PlanCommand.self])
+                      DatasetsCommand.self, ControllerCommand.self, PlanCommand.self, ServeCommand.self])
 
     /// Maps errors to the documented exit codes: 1 for the user's mistakes, 2 for runtime failures.
     static func main() {

@@ -7,7 +7,6 @@ public enum HTMLReport {
     public static func render(_ data: ReportData) -> String { render(Report(data)) }
 
     public static func render(_ report: Report) -> String {
-        let charts = ReportCharts(report)
         let metric = report.sweep.metric
         let name = SVGText.escape(report.sweep.name)
         var body = "<h1>Sweep <code>\(name)</code></h1>\n"
@@ -16,21 +15,7 @@ public enum HTMLReport {
         body += "initial LR, mean ± sd over finished seeds. <span class=\"mark\">≈</span> not significantly "
         body += "different from the winner (Welch's t-test, 5 %); † a seed diverged. See Methods below.</p>\n"
         body += "<p class=\"compute\">\(SVGText.escape(MarkdownReport.computeSummary(report)))</p>\n"
-        for cell in report.ranking {
-            body += "<section>\n<h2>\(SVGText.escape(cell.cell.description))</h2>\n"
-            body += rankingTable(cell, metric: metric)
-            let figures = charts.all(cell)
-            body += "<div class=\"charts\">\n"
-            for f in figures {
-                body += "<figure>\(f.svg)<figcaption>\(inlineCode(f.caption))</figcaption></figure>\n"
-            }
-            body += "</div>\n"
-            if !figures.contains(where: { $0.caption.hasPrefix("Learning-rate trajectory") }) {
-                body += "<p class=\"note\">No learning-rate trajectories: every optimizer here kept a constant "
-                body += "<code>lr</code> (no adaptive method or schedule).</p>\n"
-            }
-            body += "</section>\n"
-        }
+        body += cellSections(report)
         if report.ranking.count > 1 {
             body += "<h2>Wins over \(report.ranking.count) dataset × model cells</h2>\n"
             body += table(["optimizer", "wins", "wins or ≈", "cells"], numeric: [1, 2, 3],
@@ -65,6 +50,29 @@ public enum HTMLReport {
         body += "<h2>Methods</h2>\n<ul>\n"
         body += report.methods.map { "<li>\(inlineCode($0))</li>\n" }.joined() + "</ul>\n"
         return page(title: "lrsweep report: \(name)", body: body)
+    }
+
+    /// Per dataset × model cell: its ranking table and its charts (also served live by `lrsweep serve`).
+    public static func cellSections(_ report: Report) -> String {
+        let charts = ReportCharts(report)
+        let metric = report.sweep.metric
+        var body = ""
+        for cell in report.ranking {
+            body += "<section>\n<h2>\(SVGText.escape(cell.cell.description))</h2>\n"
+            body += rankingTable(cell, metric: metric)
+            let figures = charts.all(cell)
+            body += "<div class=\"charts\">\n"
+            for f in figures {
+                body += "<figure>\(f.svg)<figcaption>\(inlineCode(f.caption))</figcaption></figure>\n"
+            }
+            body += "</div>\n"
+            if !figures.contains(where: { $0.caption.hasPrefix("Learning-rate trajectory") }) {
+                body += "<p class=\"note\">No learning-rate trajectories: every optimizer here kept a constant "
+                body += "<code>lr</code> (no adaptive method or schedule).</p>\n"
+            }
+            body += "</section>\n"
+        }
+        return body
     }
 
     /// Early stopping's decisions in order (the first 200; all of them are in results.json).
@@ -111,15 +119,8 @@ public enum HTMLReport {
         return out + "</tbody>\n</table>\n"
     }
 
-    static func page(title: String, body: String) -> String {
-        """
-        <!DOCTYPE html>
-        <html lang="en">
-        <head>
-        <meta charset="utf-8">
-        <meta name="viewport" content="width=device-width, initial-scale=1">
-        <title>\(title)</title>
-        <style>
+    /// The report's style sheet (also the dashboard's, so its charts look the same).
+    public static let styleSheet = """
         body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: #222; margin: 24px auto;
                max-width: 1240px; padding: 0 16px; }
         h1 { font-size: 22px; } h2 { font-size: 18px; margin-top: 28px; border-bottom: 1px solid #ddd; }
@@ -133,6 +134,18 @@ public enum HTMLReport {
         svg.chart { font: 11px system-ui, sans-serif; display: block; max-width: 100%; height: auto; }
         svg .chart-title { font-size: 13px; font-weight: 600; } svg .axis-label { font-size: 12px; }
         .note { color: #555; font-size: 13px; } code { background: #f4f4f4; padding: 0 3px; }
+        """
+
+    static func page(title: String, body: String) -> String {
+        """
+        <!DOCTYPE html>
+        <html lang="en">
+        <head>
+        <meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>\(title)</title>
+        <style>
+        \(styleSheet)
         </style>
         </head>
         <body>
