@@ -13,7 +13,7 @@ public struct DashboardOptions: Sendable {
     /// How often the live feed looks for new rows in each store.
     public var pollInterval: Double = 0.2
     /// Requests per second (averaged) and in a burst, for the whole server, before it answers 429.
-    public var requestRate = 100.0
+    public var requestRate = 200.0
     public var requestBurst = 400.0
     /// Live event streams open at once, before it answers 503.
     public var maxStreams = 64

@@ -4,12 +4,14 @@ import Synchronization
 
 /// The ranking and charts of each sweep, as `report.html` draws them (``HTMLReport/cellSections(_:)``),
 /// computed from the whole store and kept until the store changes. A recomputation starts at most every
-/// `spacing` seconds per sweep: a 100,000-trial sweep's report takes a while, and the page asks again on
-/// every new point.
+/// `spacing` seconds per sweep, or five times as long as the last one took, whichever is longer: a big
+/// sweep's report takes a while, and the page asks again on every new point while the sweep runs on the
+/// same cores.
 final class RankingCache: Sendable {
     private struct Entry {
         var version: Int
         var computed: Date
+        var cost: Double
         var html: String
     }
 
@@ -22,7 +24,8 @@ final class RankingCache: Sendable {
     func cached(_ folder: SweepFolder, version: Int) -> String? {
         entries.withLock { e in
             guard let entry = e[folder.key] else { return nil }
-            if entry.version == version || Date().timeIntervalSince(entry.computed) < spacing { return entry.html }
+            let quiet = max(spacing, 5 * entry.cost)
+            if entry.version == version || Date().timeIntervalSince(entry.computed) < quiet { return entry.html }
             return nil
         }
     }
@@ -31,8 +34,10 @@ final class RankingCache: Sendable {
     func sections(_ folder: SweepFolder) throws -> String {
         let version = folder.dataVersion()
         if let html = cached(folder, version: version) { return html }
+        let start = Date()
         let html = try Self.render(folder)
-        entries.withLock { $0[folder.key] = Entry(version: version, computed: Date(), html: html) }
+        let cost = Date().timeIntervalSince(start)
+        entries.withLock { $0[folder.key] = Entry(version: version, computed: Date(), cost: cost, html: html) }
         return html
     }
 

@@ -42,33 +42,48 @@ struct TrialDetail: Sendable {
 }
 
 extension SweepFolder {
+    /// The summary, computed once per state of the store (the live sections of a page ask for it together
+    /// after each change).
     func summary(now: Double = Date().timeIntervalSince1970) throws -> SweepSummary? {
+        let version = dataVersion()
+        if let cached = summaryCache.withLock({ $0 }), cached.version == version, now - cached.at < 5 {
+            return cached.summary
+        }
+        let fresh = try readSummary(now: now)
+        if let fresh { summaryCache.withLock { $0 = (version, now, fresh) } }
+        return fresh
+    }
+
+    func readSummary(now: Double) throws -> SweepSummary? {
         try read { db -> SweepSummary? in
             guard let sweep = try Row.fetchOne(db, sql: """
                 SELECT name, metric, goal, trial_count, started, finished FROM sweep
                 """) else { return nil }
+            // One pass over the trials for every figure of the header (a 100,000-trial table is read once).
             var counts: [TrialStatus: Int] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM trials GROUP BY status") {
+            var firstStart: Double?, lastEnd: Double?, recent = 0
+            for row in try Row.fetchAll(db, sql: """
+                SELECT status, COUNT(*) AS n, MIN(started) AS a, MAX(finished) AS b,
+                       SUM(finished >= ? AND status NOT IN ('pending', 'running')) AS recent
+                FROM trials GROUP BY status
+                """, arguments: [now - SweepSummary.recentWindow]) {
                 if let s = TrialStatus(rawValue: row["status"]) { counts[s] = row["n"] }
+                if let a: Double = row["a"] { firstStart = min(firstStart ?? a, a) }
+                if let b: Double = row["b"] { lastEnd = max(lastEnd ?? b, b) }
+                recent += (row["recent"] as Int?) ?? 0
             }
-            let span = try Row.fetchOne(db, sql: "SELECT MIN(started) AS a, MAX(finished) AS b FROM trials")
-            let recent = try Int.fetchOne(db, sql: """
-                SELECT COUNT(*) FROM trials WHERE finished >= ? AND status NOT IN ('pending', 'running')
-                """, arguments: [now - SweepSummary.recentWindow]) ?? 0
-            let optimizers = try String.fetchAll(db, sql: """
-                SELECT DISTINCT optimizer FROM trials WHERE optimizer IS NOT NULL ORDER BY optimizer LIMIT 200
-                """)
+            let optimizers = try optimizerNames(db)
             return SweepSummary(name: sweep["name"], metric: sweep["metric"],
                                 goal: Goal(rawValue: sweep["goal"]) ?? .minimize, total: sweep["trial_count"],
                                 counts: counts, started: sweep["started"], finished: sweep["finished"],
-                                firstStart: span?["a"], lastEnd: span?["b"], recentlyEnded: recent,
+                                firstStart: firstStart, lastEnd: lastEnd, recentlyEnded: recent,
                                 optimizers: optimizers)
         } ?? nil
     }
 
     /// One page of the trial table, filtered and sorted in SQL, with the number of trials that match.
     func trials(_ q: TrialQuery, metric: String) throws -> (rows: [TrialRow], matching: Int) {
-        try read { db in
+        try read { db -> (rows: [TrialRow], matching: Int) in
             let metricValue = "json_extract(metrics, ?)"
             let path = "$.\"\(metric.replacingOccurrences(of: "\"", with: ""))\""
             var conditions: [String] = []
@@ -88,7 +103,7 @@ extension SweepFolder {
             if let m = q.metricMax { conditions.append("\(metricValue) <= ?"); arguments += [path, m] }
             let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
             let matching = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM trials \(filter)",
-                                            arguments: StatementArguments(arguments) ?? []) ?? 0
+                                            arguments: StatementArguments(arguments)) ?? 0
             let direction = q.descending ? "DESC" : "ASC"
             var order: String
             var orderArguments: [(any DatabaseValueConvertible)?] = []
@@ -100,16 +115,35 @@ extension SweepFolder {
             case .seconds: order = "seconds IS NULL, seconds \(direction), idx"
             case .metric:
                 // Trials without a finite value go last whichever the direction.
-                order = "typeof(\(metricValue)) NOT IN ('real', 'integer'), \(metricValue) \(direction), idx"
-                orderArguments = [path, path]
+                order = "typeof(m) NOT IN ('real', 'integer'), m \(direction), idx"
+                orderArguments = [path]
             }
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT id, idx, parameters, status, attempts, metrics, seconds, worker, reason FROM trials
+            // Sort row ids only (a deep page keeps every skipped row in SQLite's sorter), then read the page.
+            let ids = try Int64.fetchAll(db, sql: """
+                SELECT rowid\(q.sort == .metric ? ", \(metricValue) AS m" : "") FROM trials
                 \(filter) ORDER BY \(order) LIMIT ? OFFSET ?
-                """, arguments: StatementArguments(arguments + orderArguments
-                    + [TrialQuery.pageSize, (q.page - 1) * TrialQuery.pageSize]) ?? [])
-            return (try rows.map(Self.trialRow), matching)
+                """, arguments: StatementArguments(orderArguments + arguments
+                    + [TrialQuery.pageSize, (q.page - 1) * TrialQuery.pageSize]))
+            var byRowID: [Int64: TrialRow] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT rowid, id, idx, parameters, status, attempts, metrics, seconds, worker, reason FROM trials
+                WHERE rowid IN (\(ids.map(String.init).joined(separator: ",")))
+                """) {
+                byRowID[row["rowid"]] = try Self.trialRow(row)
+            }
+            return (ids.compactMap { byRowID[$0] }, matching)
         } ?? ([], 0)
+    }
+
+    /// The optimizers of the sweep's trials, read once: trial rows are written when the sweep starts and
+    /// their parameters never change.
+    func optimizerNames(_ db: Database) throws -> [String] {
+        if let known = optimizers.withLock({ $0 }) { return known }
+        let names = try String.fetchAll(db, sql: """
+            SELECT DISTINCT optimizer FROM trials WHERE optimizer IS NOT NULL ORDER BY optimizer LIMIT 200
+            """)
+        if !names.isEmpty { optimizers.withLock { $0 = names } }
+        return names
     }
 
     /// A trial and the curves of its current attempt; nil if the sweep has no such trial.

@@ -14,6 +14,8 @@ final class SweepFolder: Sendable {
     let key: String
     let dir: String
     private let connection = Mutex<DatabaseQueue?>(nil)
+    let optimizers = Mutex<[String]?>(nil)
+    let summaryCache = Mutex<(version: Int, at: Double, summary: SweepSummary)?>(nil)
 
     init(key: String, dir: String) {
         self.key = key
@@ -48,7 +50,8 @@ final class SweepFolder: Sendable {
 
     /// Changes whenever another connection (the coordinator) commits to the store.
     func dataVersion() -> Int {
-        (try? read { try Int.fetchOne($0, sql: "PRAGMA data_version") ?? 0 } ?? nil) ?? -1
+        let version = try? read { try Int.fetchOne($0, sql: "PRAGMA data_version") ?? 0 }
+        return (version ?? nil) ?? -1
     }
 
     /// The coordinator's last snapshot, if it wrote one.

@@ -45,6 +45,11 @@ enum Dashboards {
         FileHandle.standardError.write(Data(text.utf8))
     }
 
+    /// Whether the server listens (its port) or failed to, set once from the server's task.
+    final class Outcome: Sendable {
+        let value = Mutex<Result<Int, any Error>?>(nil)
+    }
+
     final class Running: Sendable {
         let task: Task<Void, any Error>
         let port: Int
@@ -59,21 +64,21 @@ enum Dashboards {
     /// - Throws: ``RuntimeFailure`` when it cannot listen (address in use, not this machine's).
     static func start(_ server: DashboardServer, generatedToken: Bool, signals: Bool = false) throws -> Running {
         let listening = DispatchSemaphore(value: 0)
-        let outcome = Mutex<Result<Int, any Error>?>(nil)
+        let outcome = Outcome()
         let task = Task {
             do {
                 let app = server.application { port in
-                    outcome.withLock { $0 = .success(port) }
+                    outcome.value.withLock { $0 = .success(port) }
                     listening.signal()
                 }
-                try await signals ? app.runService() : app.run()
+                if signals { try await app.runService() } else { try await app.run() }
             } catch {
-                outcome.withLock { if $0 == nil { $0 = .failure(error) } }
+                outcome.value.withLock { if $0 == nil { $0 = .failure(error) } }
                 listening.signal()
                 throw error
             }
         }
-        guard listening.wait(timeout: .now() + 30) == .success, let result = outcome.withLock({ $0 }) else {
+        guard listening.wait(timeout: .now() + 30) == .success, let result = outcome.value.withLock({ $0 }) else {
             task.cancel()
             throw RuntimeFailure("the dashboard did not start listening on \(server.options.host):\(server.options.port)")
         }
