@@ -30,13 +30,16 @@ struct DashboardBrowserTests {
         #expect(before == "running")
 
         cluster.gate.open(seed: seed)
-        // Wait in the page for the row to turn done; record when, in the page's clock (the same machine's).
+        // Wait in the page for the row, then the open trial's section, to show it done; record when the row
+        // changed, in the page's clock (the same machine's as the store's time stamps).
         let after = try browser.evaluate("""
             new Promise((resolve, reject) => {
+              let rowAt = 0;
               const check = () => {
-                const r = \(row);
-                if (r && r.dataset.status === "done") {
-                  resolve({ at: Date.now(), mark: window.lrsweepTestMark || "", dom: document.documentElement.outerHTML });
+                const r = \(row), t = document.querySelector("[data-trial-status]");
+                if (!rowAt && r && r.dataset.status === "done") rowAt = Date.now();
+                if (rowAt && t && t.textContent === "done") {
+                  resolve({ at: rowAt, mark: window.lrsweepTestMark || "", dom: document.documentElement.outerHTML });
                   return true;
                 }
                 return false;
@@ -51,7 +54,7 @@ struct DashboardBrowserTests {
         let dom = try #require(result["dom"] as? String)
         #expect(dom.contains("<tr data-trial=\"\(held.id)\" data-status=\"done\""))
         #expect(dom.contains("data-count=\"done\">1</b>") || dom.contains("data-count=\"done\">2</b>"))
-        // The trial's curve section refreshed too: its status and its third point (the final one).
+        // The open trial's section refreshed too.
         #expect(dom.contains("<span data-trial-status=\"\">done</span>"))
         if let shownAt = result["at"] as? Double,
            let stored = try cluster.store()?.int("SELECT CAST(finished * 1000 AS INTEGER) FROM trials WHERE id = '\(held.id)'") {
