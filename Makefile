@@ -45,7 +45,7 @@ clean:
 
 # `make screenshot`: the quickstart's HTML report (runs/quickstart/report.html, made by `make demo` if missing)
 # rendered to runs/quickstart/report.png by headless Chromium, and its live dashboard page (`lrsweep serve`)
-# to runs/quickstart/dashboard.png. Installs Debian's chromium when root.
+# to runs/quickstart/dashboard.png, a running sweep's to dashboard-live.png. Installs Debian's chromium when root.
 QUICKSTART_HTML := runs/quickstart/report.html
 SCREENSHOT := runs/quickstart/report.png
 .PHONY: screenshot
@@ -59,7 +59,7 @@ screenshot: $(QUICKSTART_HTML)
 	  --screenshot=$(SCREENSHOT) file://$(abspath $(QUICKSTART_HTML)) 2>runs/quickstart/screenshot.log
 	@test -s $(SCREENSHOT) || { cat runs/quickstart/screenshot.log >&2; exit 1; }
 	@echo "wrote $(SCREENSHOT)"
-	bash scripts/screenshot-dashboard.sh $(BIN) runs/quickstart runs/quickstart/dashboard.png
+	bash scripts/screenshot-dashboard.sh $(BIN) runs/quickstart runs/quickstart
 
 $(QUICKSTART_HTML):
 	$(MAKE) demo

@@ -83,7 +83,8 @@ struct AccessControl<Context: RequestContext>: RouterMiddleware {
 
     static func error(_ status: HTTPResponse.Status, _ message: String) -> Response {
         let body = HTML.page(title: "\(status.code) \(status.reasonPhrase)",
-                             body: "<h1>\(status.code) \(HTML.escape(status.reasonPhrase))</h1>\n<p>\(HTML.escape(message))</p>\n")
+                             body: "<h1>\(status.code) \(HTML.escape(status.reasonPhrase))</h1>\n"
+                                 + "<p>\(HTML.escape(message))</p>\n")
         return Response(status: status, headers: [.contentType: "text/html; charset=utf-8"],
                         body: .init(byteBuffer: ByteBuffer(string: body)))
     }

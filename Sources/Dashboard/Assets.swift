@@ -45,7 +45,10 @@ enum Assets {
             last.set(el, Date.now());
             try {
               const r = await fetch(el.dataset.src, { credentials: "same-origin", cache: "no-store" });
-              if (r.ok) { el.innerHTML = await r.text(); el.dataset.version = String(Number(el.dataset.version || 0) + 1); }
+              if (r.ok) {
+                el.innerHTML = await r.text();
+                el.dataset.version = String(Number(el.dataset.version || 0) + 1);
+              }
             } catch (e) { /* the next event retries */ }
             busy.delete(el);
             if (again.delete(el)) refresh(el);

@@ -49,7 +49,9 @@ public final class DashboardServer: Sendable {
 
     func folder(_ context: some RequestContext) throws -> SweepFolder {
         let key = context.parameters.get("key") ?? ""
-        guard let f = folders.first(where: { $0.key == key }) else { throw NotFound("No sweep '\(key)' is served here.") }
+        guard let f = folders.first(where: { $0.key == key }) else {
+            throw NotFound("No sweep '\(key)' is served here.")
+        }
         return f
     }
 
@@ -131,7 +133,8 @@ public final class DashboardServer: Sendable {
         let feed = self.feed
         let body = ResponseBody { writer in
             do {
-                try await writer.write(ByteBuffer(string: "retry: 1000\nevent: hello\ndata: \(folder.dataVersion())\n\n"))
+                let hello = "retry: 1000\nevent: hello\ndata: \(folder.dataVersion())\n\n"
+                try await writer.write(ByteBuffer(string: hello))
                 var sent = 0
                 for await event in stream where sent < limit {
                     try await writer.write(ByteBuffer(string: event.text))
@@ -145,7 +148,8 @@ public final class DashboardServer: Sendable {
                 throw error
             }
         }
-        return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-store"], body: body)
+        return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-store"],
+                        body: body)
     }
 
     /// The application, for ``run()`` and for tests (HummingbirdTesting).

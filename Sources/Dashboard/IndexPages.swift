@@ -18,7 +18,8 @@ enum IndexPages {
             let state = s.finished != nil && s.ended == s.total ? "finished" : live ? "running" : "not running"
             rows.append("<tr data-sweep=\"\(HTML.escape(f.key))\">\(check)<td><a href=\"\(HTML.escape(href))\">"
                 + "\(HTML.escape(s.name))</a></td><td>\(HTML.escape(s.metric))</td>"
-                + "<td class=\"num\">\(s.ended) / \(s.total)</td><td>\(state)</td><td>\(HTML.time(s.started))</td></tr>")
+                + "<td class=\"num\">\(s.ended) / \(s.total)</td><td>\(state)</td>"
+                + "<td>\(HTML.time(s.started))</td></tr>")
         }
         var body = "<h1>Sweeps</h1>\n<form method=\"get\" action=\"/compare\">\n"
         body += HTML.table(["", "sweep", "metric", "ended / trials", "state", "started"], rows: rows)
@@ -48,7 +49,8 @@ enum IndexPages {
         body += "sweep (<code>sweep=NAME</code>) at its best initial LR.</p>\n"
         let metrics = Set(datas.map(\.metric))
         if metrics.count > 1 {
-            body += "<p class=\"note\">The sweeps rank by different metrics (\(HTML.escape(metrics.sorted().joined(separator: ", ")))); "
+            let names = HTML.escape(metrics.sorted().joined(separator: ", "))
+            body += "<p class=\"note\">The sweeps rank by different metrics (\(names)); "
             body += "this page uses the first one's.</p>\n"
         }
         body += HTMLReport.cellSections(report)

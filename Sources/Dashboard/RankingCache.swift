@@ -49,7 +49,8 @@ final class RankingCache: Sendable {
         var out = "<h2>Ranking and charts</h2>\n"
         let finished = report.trials.filter { $0.status == .done }.count
         out += "<p class=\"note\">The same tables and charts as report.html, over the \(finished) finished "
-        out += "trial\(finished == 1 ? "" : "s") so far; each optimizer at its best initial LR, mean ± sd over seeds.</p>\n"
+        out += "trial\(finished == 1 ? "" : "s") so far; each optimizer at its best initial LR, mean ± sd over "
+        out += "seeds.</p>\n"
         return out + HTMLReport.cellSections(report)
     }
 }

@@ -26,7 +26,8 @@ struct SweepPage {
         }
         // The ranking is the costly part (every curve): computed in the background and spaced out.
         let placeholder = "<h2>Ranking and charts</h2><p class=\"note\">computing…</p>"
-        body += "<section id=\"ranking\" data-on=\"store\" data-min-interval=\"2000\" data-src=\"\(base)/fragment/ranking\""
+        body += "<section id=\"ranking\" data-on=\"store\" data-min-interval=\"2000\" "
+        body += "data-src=\"\(base)/fragment/ranking\""
         body += ranking == nil ? " data-load=\"now\">\(placeholder)" : ">\(ranking ?? "")"
         body += "</section>\n"
         return HTML.page(title: "lrsweep · \(summary.name)", body: body, events: "\(base)/events")
@@ -45,27 +46,34 @@ struct SweepPage {
         for s in Self.order {
             let n = summary.counts[s] ?? 0
             guard n > 0, total > 0 else { continue }
-            out += "<span class=\"s-\(s.rawValue)\" style=\"width:\(String(format: "%.3f", 100 * Double(n) / Double(total)))%\""
+            let width = String(format: "%.3f", 100 * Double(n) / Double(total))
+            out += "<span class=\"s-\(s.rawValue)\" style=\"width:\(width)%\""
             out += " title=\"\(s.rawValue) \(n)\"></span>"
         }
         out += "</div>\n<p class=\"key\" id=\"counts\">"
         out += Self.order.map { s in
-            "<span class=\"s-\(s.rawValue)\"></span>\(s.rawValue) <b data-count=\"\(s.rawValue)\">\(summary.counts[s] ?? 0)</b>"
+            "<span class=\"s-\(s.rawValue)\"></span>\(s.rawValue) "
+                + "<b data-count=\"\(s.rawValue)\">\(summary.counts[s] ?? 0)</b>"
         }.joined(separator: " ")
         out += " · total <b>\(total)</b></p>\n"
         let ended = summary.ended
         let recentRate = Double(summary.recentlyEnded) / SweepSummary.recentWindow * 60
         var overall: Double?
-        if let a = summary.firstStart, let b = summary.lastEnd, b > a, ended > 0 { overall = Double(ended) / (b - a) * 60 }
+        if let a = summary.firstStart, let b = summary.lastEnd, b > a, ended > 0 {
+            overall = Double(ended) / (b - a) * 60
+        }
         let live = status?.isLive == true
         let remaining = total - ended
         var eta: Double? = live ? status?.etaSeconds : nil
         if eta == nil, live, recentRate > 0 { eta = Double(remaining) / recentRate * 60 }
         let state: String
         if summary.finished != nil && remaining == 0 { state = "finished" }
-        else if live { state = status?.paused == true ? "running (paused)" : status?.stopping == true ? "stopping" : "running" }
+        else if live {
+            state = status?.paused == true ? "running (paused)" : status?.stopping == true ? "stopping" : "running"
+        }
         else { state = "not running" }
-        out += "<p>State: <b id=\"state\">\(state)</b> · throughput \(HTML.number(recentRate)) trials/min over the last "
+        out += "<p>State: <b id=\"state\">\(state)</b> · throughput \(HTML.number(recentRate)) trials/min "
+        out += "over the last "
         out += "5 min (\(HTML.number(overall)) overall) · ETA \(remaining == 0 ? "done" : HTML.duration(eta))"
         out += " · started \(HTML.time(summary.started))"
         if let f = summary.finished { out += " · finished \(HTML.time(f))" }
@@ -80,9 +88,12 @@ struct SweepPage {
         }
         guard !status.workers.isEmpty else { return out + "<p class=\"note\">No worker connected.</p>\n" }
         out += HTML.table(["worker", "host", "slots", "last heard", "trials"], rows: status.workers.map { w in
-            let trials = w.trials.map { "<a href=\"\(HTML.escape(base + query.link(["trial": $0])))\">\(HTML.escape($0))</a>" }
+            let trials = w.trials.map {
+                "<a href=\"\(HTML.escape(base + query.link(["trial": $0])))\">\(HTML.escape($0))</a>"
+            }
             return "<tr><td>\(HTML.escape(w.id))</td><td>\(HTML.escape(w.host))</td><td class=\"num\">\(w.slots)</td>"
-                + "<td class=\"num\">\(HTML.number(w.lastHeardSecondsAgo)) s ago</td><td>\(trials.joined(separator: " "))</td></tr>"
+                + "<td class=\"num\">\(String(format: "%.1f", w.lastHeardSecondsAgo)) s ago</td>"
+                + "<td>\(trials.joined(separator: " "))</td></tr>"
         })
         return out
     }
@@ -98,7 +109,8 @@ struct SweepPage {
                 }.joined() + "</select></label>"
         }
         func field(_ name: String, _ label: String, _ value: Double?) -> String {
-            "<label>\(HTML.escape(label))<input name=\"\(name)\" size=\"8\" value=\"\(value.map { "\($0)" } ?? "")\"></label>"
+            let text = value.map { "\($0)" } ?? ""
+            return "<label>\(HTML.escape(label))<input name=\"\(name)\" size=\"8\" value=\"\(text)\"></label>"
         }
         out += select("status", TrialStatus.allCases.map(\.rawValue), query.status?.rawValue)
         out += select("optimizer", summary.optimizers, query.optimizer)
@@ -126,8 +138,10 @@ struct SweepPage {
             let href = base + query.link(["trial": r.id])
             out += "<tr data-trial=\"\(HTML.escape(r.id))\" data-status=\"\(r.status.rawValue)\""
             out += query.trial == r.id ? " class=\"selected\">" : ">"
-            out += "<td class=\"num\">\(r.index)</td><td><a href=\"\(HTML.escape(href))\"><code>\(HTML.escape(r.id))</code></a></td>"
-            out += "<td>\(HTML.escape(r.parameters.optimizer ?? "—"))</td><td class=\"num\">\(HTML.number(r.parameters.lr))</td>"
+            out += "<td class=\"num\">\(r.index)</td>"
+            out += "<td><a href=\"\(HTML.escape(href))\"><code>\(HTML.escape(r.id))</code></a></td>"
+            out += "<td>\(HTML.escape(r.parameters.optimizer ?? "—"))</td>"
+            out += "<td class=\"num\">\(HTML.number(r.parameters.lr))</td>"
             out += "<td>\(HTML.escape(others))</td><td class=\"status\">\(r.status.rawValue)"
             out += r.attempts > 1 ? " (attempt \(r.attempts))</td>" : "</td>"
             out += "<td class=\"num\">\(HTML.number(r.metrics[summary.metric]))</td>"
@@ -153,7 +167,8 @@ struct SweepPage {
             return "<h2>Trial <code>\(HTML.escape(id))</code></h2><p class=\"note\">No such trial in this sweep.</p>\n"
         }
         let r = t.row
-        var out = "<h2>Trial <code>\(HTML.escape(r.id))</code> · <span data-trial-status>\(r.status.rawValue)</span></h2>\n"
+        var out = "<h2>Trial <code>\(HTML.escape(r.id))</code> · "
+        out += "<span data-trial-status>\(r.status.rawValue)</span></h2>\n"
         out += "<p><code>\(HTML.escape(r.parameters.description))</code> · attempt \(r.attempts)"
         if let s = r.seconds { out += " · \(HTML.number(s)) s" }
         if let w = r.worker { out += " · worker \(HTML.escape(w))" }

@@ -64,14 +64,19 @@ struct TrialQuery: Sendable, Hashable {
 
     /// Trial ids are hex digests; anything else never names a trial (nor a log file).
     static func isTrialID(_ s: String) -> Bool {
-        !s.isEmpty && s.count <= 64 && s.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) && $0.isASCII }
+        !s.isEmpty && s.count <= 64
+            && s.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) && $0.isASCII }
     }
 
     /// The query string of this state with `changes` applied (`page` resets unless changed explicitly).
     func link(_ changes: [String: String?] = [:]) -> String {
         var items: [(String, String)] = []
         func put(_ k: String, _ v: String?) {
-            if let change = changes[k] { if let change { items.append((k, change)) } } else if let v { items.append((k, v)) }
+            if let change = changes[k] {
+                if let change { items.append((k, change)) }
+            } else if let v {
+                items.append((k, v))
+            }
         }
         put("sort", sort == .index ? nil : sort.rawValue)
         put("dir", descending ? "desc" : nil)

@@ -80,14 +80,16 @@ enum Dashboards {
         }
         guard listening.wait(timeout: .now() + 30) == .success, let result = outcome.value.withLock({ $0 }) else {
             task.cancel()
-            throw RuntimeFailure("the dashboard did not start listening on \(server.options.host):\(server.options.port)")
+            throw RuntimeFailure("the dashboard did not start listening on "
+                + "\(server.options.host):\(server.options.port)")
         }
         switch result {
         case .success(let port):
             announce(server, port: port, generatedToken: generatedToken)
             return Running(task: task, port: port)
         case .failure(let error):
-            throw RuntimeFailure("cannot serve the dashboard on \(server.options.host):\(server.options.port): \(error)")
+            throw RuntimeFailure("cannot serve the dashboard on \(server.options.host):\(server.options.port): "
+                + "\(error)")
         }
     }
 }

@@ -32,7 +32,8 @@ struct BigSweepMeasurement {
                 }
                 #expect(rows == TrialQuery.pageSize, "\(uri)")
                 times.sort()
-                lines.append("  \(uri): median \(String(format: "%.1f", times[2])) ms (min \(String(format: "%.1f", times[0])))")
+                let median = String(format: "%.1f", times[2]), fastest = String(format: "%.1f", times[0])
+                lines.append("  \(uri): median \(median) ms (min \(fastest))")
             }
             print("dashboard, 100,000-trial store, time to serve (5 requests each):\n" + lines.joined(separator: "\n"))
         }

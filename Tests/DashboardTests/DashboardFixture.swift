@@ -58,8 +58,9 @@ struct DashboardFixture {
     /// Writes one more curve point, as a coordinator would.
     func addPoint(trial: String, step: Int, value: Double) throws {
         try writer.write { db in
-            try db.execute(sql: "INSERT INTO metric_points(trial_id, attempt, step, name, value) VALUES (?, 1, ?, 'val_loss', ?)",
-                           arguments: [trial, step, value])
+            try db.execute(sql: """
+                INSERT INTO metric_points(trial_id, attempt, step, name, value) VALUES (?, 1, ?, 'val_loss', ?)
+                """, arguments: [trial, step, value])
         }
     }
 

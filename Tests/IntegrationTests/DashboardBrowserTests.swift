@@ -57,7 +57,8 @@ struct DashboardBrowserTests {
         // The open trial's section refreshed too.
         #expect(dom.contains("<span data-trial-status=\"\">done</span>"))
         if let shownAt = result["at"] as? Double,
-           let stored = try cluster.store()?.int("SELECT CAST(finished * 1000 AS INTEGER) FROM trials WHERE id = '\(held.id)'") {
+           let stored = try cluster.store()?.int(
+               "SELECT CAST(finished * 1000 AS INTEGER) FROM trials WHERE id = '\(held.id)'") {
             print("dashboard: trial result stored → shown in the browser: \(Int(shownAt) - stored) ms")
         }
         cluster.gate.openAll()
