@@ -166,7 +166,9 @@ public final class DashboardServer: Sendable {
 
     /// The address to open, with the token for a first visit when there is one.
     public func address(port: Int) -> String {
-        let host = options.host.contains(":") ? "[\(options.host)]" : options.host
+        // A wildcard address is reached by the machine's name.
+        var host = ["0.0.0.0", "::"].contains(options.host) ? ProcessInfo.processInfo.hostName : options.host
+        if host.contains(":") { host = "[\(host)]" }
         return "http://\(host):\(port)/" + (options.token.map { "?token=\($0)" } ?? "")
     }
 

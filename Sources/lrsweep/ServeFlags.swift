@@ -12,7 +12,9 @@ struct ServeFlags: ParsableArguments {
     var serve: String?
 
     func validate() throws {
-        if let serve { _ = try Dashboards.options(bind: serve, token: nil, folders: []) }
+        if let serve {
+            do { _ = try DashboardOptions.parseBind(serve) } catch { throw ValidationError("\(error)") }
+        }
     }
 
     /// Starts the dashboard of `folder` when asked to; stop it with the returned handle.
