@@ -152,7 +152,7 @@ public final class DashboardServer: Sendable {
                         body: body)
     }
 
-    /// The application, for ``run()`` and for tests (HummingbirdTesting).
+    /// The application: `lrsweep serve` and `--serve` run it, tests drive it with HummingbirdTesting.
     public func application(onRunning: @escaping @Sendable (Int) -> Void = { _ in })
         -> Application<RouterResponder<BasicRequestContext>> {
         var quiet = logger
@@ -170,11 +170,5 @@ public final class DashboardServer: Sendable {
         var host = ["0.0.0.0", "::"].contains(options.host) ? ProcessInfo.processInfo.hostName : options.host
         if host.contains(":") { host = "[\(host)]" }
         return "http://\(host):\(port)/" + (options.token.map { "?token=\($0)" } ?? "")
-    }
-
-    /// Serves until SIGINT or SIGTERM; `onRunning` gets the port once it listens.
-    public func run(onRunning: @escaping @Sendable (Int) -> Void) async throws {
-        defer { feed.close() }
-        try await application(onRunning: onRunning).runService()
     }
 }

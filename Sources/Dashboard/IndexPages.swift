@@ -39,12 +39,18 @@ enum IndexPages {
         }
         let merged = merge(datas)
         let report = Report(merged)
-        var body = "<h1>Comparison</h1>\n<p>"
-        body += zip(folders, datas).map { f, d in
-            "<a href=\"/s/\(HTML.escape(QueryItems.encode(f.key)))\"><code>\(HTML.escape(d.sweepName))</code></a> "
-                + "(\(d.trials.count) trials)"
-        }.joined(separator: " · ")
-        body += "</p>\n<p class=\"note\">One ranking per dataset × model by <b>\(HTML.escape(merged.metric))</b> "
+        var body = "<h1>Comparison</h1>\n"
+        // The sweeps side by side: how far each has got.
+        var rows: [String] = []
+        for (f, d) in zip(folders, datas) {
+            let counts = SweepPage.order.map { s in d.trials.filter { $0.status == s }.count }
+            rows.append("<tr><td><a href=\"/s/\(HTML.escape(QueryItems.encode(f.key)))\"><code>"
+                + "\(HTML.escape(d.sweepName))</code></a></td><td>\(HTML.escape(d.metric))</td>"
+                + "<td class=\"num\">\(d.trials.count)</td>"
+                + counts.map { "<td class=\"num\">\($0)</td>" }.joined() + "</tr>")
+        }
+        body += HTML.table(["sweep", "metric", "trials"] + SweepPage.order.map(\.rawValue), rows: rows)
+        body += "<p class=\"note\">One ranking per dataset × model by <b>\(HTML.escape(merged.metric))</b> "
         body += "(\(merged.goal == .minimize ? "lower" : "higher") is better); each entry is an optimizer of one "
         body += "sweep (<code>sweep=NAME</code>) at its best initial LR.</p>\n"
         let metrics = Set(datas.map(\.metric))

@@ -42,8 +42,8 @@ struct ServeCommand: ParsableCommand {
         let (options, generated) = try Dashboards.options(bind: bind, token: token, folders: dirs)
         let server: DashboardServer
         do { server = try DashboardServer(options: options) } catch { throw UserError("\(error)") }
-        let running = try Dashboards.start(server, generatedToken: generated, signals: true)
-        // Serves until SIGINT or SIGTERM ends the task.
+        let running = try Dashboards.start(server, generatedToken: generated)
+        // Serves until SIGINT or SIGTERM ends the process.
         let done = DispatchSemaphore(value: 0)
         Task {
             _ = await running.task.result

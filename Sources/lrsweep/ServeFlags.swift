@@ -64,7 +64,10 @@ enum Dashboards {
 
     /// Starts `server` in the background and returns once it listens.
     /// - Throws: ``RuntimeFailure`` when it cannot listen (address in use, not this machine's).
-    static func start(_ server: DashboardServer, generatedToken: Bool, signals: Bool = false) throws -> Running {
+    ///
+    /// SIGINT and SIGTERM keep their default action, ending the process at once: the server only reads, so
+    /// there is nothing to flush, and a graceful shutdown would wait for the open event streams.
+    static func start(_ server: DashboardServer, generatedToken: Bool) throws -> Running {
         let listening = DispatchSemaphore(value: 0)
         let outcome = Outcome()
         let task = Task {
@@ -73,7 +76,7 @@ enum Dashboards {
                     outcome.value.withLock { $0 = .success(port) }
                     listening.signal()
                 }
-                if signals { try await app.runService() } else { try await app.run() }
+                try await app.run()
             } catch {
                 outcome.value.withLock { if $0 == nil { $0 = .failure(error) } }
                 listening.signal()

@@ -190,6 +190,10 @@ struct DashboardHTTPTests {
                 #expect(r.body.contains(label), "\(label)")
             }
             #expect(r.body.components(separatedBy: "<h2>fashion-mnist · logreg</h2>").count == 2)
+            // Side by side: each sweep's row with its trials (16) and done count (16 / 8 statuses × 2).
+            #expect(r.body.contains("<code>step-decay</code></a></td><td>val_loss</td><td class=\"num\">16</td>"
+                + "<td class=\"num\">4</td>"))
+            #expect(r.body.contains("<code>rl-schedule</code></a></td><td>val_loss</td><td class=\"num\">16</td>"))
             #expect(try await get(client, "/compare?s=a&s=zzz").status == 404)
         }
     }
