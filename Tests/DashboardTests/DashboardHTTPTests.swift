@@ -122,6 +122,23 @@ struct DashboardHTTPTests {
         }
     }
 
+    @Test("past the request budget the server answers 429 instead of reading the store")
+    func rateLimit() async throws {
+        let f = try DashboardFixture(trials: 4)
+        defer { f.remove() }
+        var options = DashboardOptions(folders: [f.dir], port: 0)
+        options.requestRate = 0
+        options.requestBurst = 2
+        let app = try DashboardServer(options: options).application()
+        try await app.test(.router) { client in
+            #expect(try await get(client, "/s/sweep").status == 200)
+            #expect(try await get(client, "/").status == 200)
+            let third = try await get(client, "/s/sweep")
+            #expect(third.status == 429)
+            #expect(!third.body.contains("fixture"))
+        }
+    }
+
     @Test("off loopback every request needs the token: bearer, or ?token= once, which sets a cookie")
     func token() async throws {
         let f = try DashboardFixture(trials: 4)

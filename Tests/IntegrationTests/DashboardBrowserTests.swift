@@ -65,6 +65,21 @@ struct DashboardBrowserTests {
         #expect(try #require(cluster.coordinator).wait(timeout: 240) == 0)
     }
 
+    @Test("serve and --serve refuse what they cannot serve, with exit 1 and the reason")
+    func refusals() throws {
+        let empty = try CLI.tempDir()
+        let noStore = try CLI.run(["serve", empty])
+        #expect(noStore.status == 1)
+        #expect(noStore.stderr.contains("holds no results.sqlite"))
+        let badBind = try CLI.run(["run", "sweeps/quickstart.yaml", "--serve", "localhost"])
+        #expect(badBind.status == 1)
+        #expect(badBind.stderr.contains("needs HOST:PORT"))
+        _ = FileManager.default.createFile(atPath: "\(empty)/results.sqlite", contents: nil)
+        let shortToken = try CLI.run(["serve", empty, "--token", "abc", "--bind", "127.0.0.1:0"])
+        #expect(shortToken.status == 1)
+        #expect(shortToken.stderr.contains("--token must be at least 16 letters and digits"))
+    }
+
     /// Waits until the page has loaded and its event stream is open, marks it, and returns the row's status.
     func openedPage(_ browser: DevToolsBrowser, row: String) throws -> String? {
         let deadline = Date().addingTimeInterval(60)
