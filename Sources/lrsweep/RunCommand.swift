@@ -26,6 +26,8 @@ struct RunCommand: ParsableCommand {
     @Option(name: .long, help: "BLAS threads per worker.")
     var threads: Int = 1
 
+    @OptionGroup var dashboard: ServeFlags
+
     func validate() throws {
         guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
@@ -35,7 +37,8 @@ struct RunCommand: ParsableCommand {
         let sweep = try loadSpec(spec)
         let dir = try outputFolder(out, spec: sweep)
         let logger = Logs.logger("lrsweep.coordinator", level: .warning)
-        let session = SweepSession(spec: sweep, outDir: dir, bind: "tcp://127.0.0.1:*", logger: logger)
+        let session = SweepSession(spec: sweep, outDir: dir, bind: "tcp://127.0.0.1:*", logger: logger,
+                                   serve: dashboard)
         let report = try session.run(localWorkers: workers, threads: threads)
         print(report)
         print("Results: \(dir)/results.sqlite · report: \(dir)/report.md")

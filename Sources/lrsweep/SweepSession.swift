@@ -13,11 +13,15 @@ struct SweepSession {
     let bind: String
     var keys: KeyFolder? = nil
     let logger: Logger
+    /// `--serve`: the live dashboard of this sweep, from this process.
+    var serve = ServeFlags()
 
     /// - Parameter localWorkers: worker processes to start from this binary (0 for none).
     /// - Returns: the Markdown report.
     func run(localWorkers: Int, threads: Int) throws -> String {
         let store = try ResultStore(path: "\(outDir)/results.sqlite")
+        let dashboard = try serve.start(folder: outDir)
+        defer { dashboard?.stop() }
         let sweep = try LocalSweep(spec: spec, store: store, options: .init(
             bind: bind, keys: keys, workers: localWorkers, workerArguments: ["--threads", String(threads)],
             executable: currentExecutable(), logDir: "\(outDir)/logs", statusPath: "\(outDir)/status.json"),

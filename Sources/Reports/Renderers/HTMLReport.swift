@@ -16,21 +16,7 @@ public enum HTMLReport {
         body += "initial LR, mean ± sd over finished seeds. <span class=\"mark\">≈</span> not significantly "
         body += "different from the winner (Welch's t-test, 5 %); † a seed diverged. See Methods below.</p>\n"
         body += "<p class=\"compute\">\(SVGText.escape(MarkdownReport.computeSummary(report)))</p>\n"
-        for cell in report.ranking {
-            body += "<section>\n<h2>\(SVGText.escape(cell.cell.description))</h2>\n"
-            body += rankingTable(cell, metric: metric)
-            let figures = charts.all(cell)
-            body += "<div class=\"charts\">\n"
-            for f in figures {
-                body += "<figure>\(f.svg)<figcaption>\(inlineCode(f.caption))</figcaption></figure>\n"
-            }
-            body += "</div>\n"
-            if !figures.contains(where: { $0.caption.hasPrefix("Learning-rate trajectory") }) {
-                body += "<p class=\"note\">No learning-rate trajectories: every optimizer here kept a constant "
-                body += "<code>lr</code> (no adaptive method or schedule).</p>\n"
-            }
-            body += "</section>\n"
-        }
+        body += cellSections(report, charts: charts)
         if report.ranking.count > 1 {
             body += "<h2>Wins over \(report.ranking.count) dataset × model cells</h2>\n"
             body += table(["optimizer", "wins", "wins or ≈", "cells"], numeric: [1, 2, 3],
@@ -71,6 +57,32 @@ public enum HTMLReport {
         body += "<h2>Methods</h2>\n<ul>\n"
         body += report.methods.map { "<li>\(inlineCode($0))</li>\n" }.joined() + "</ul>\n"
         return page(title: "lrsweep report: \(name)", body: body)
+    }
+
+    /// Per dataset × model cell: its ranking table and its charts (also served live by `lrsweep serve`).
+    public static func cellSections(_ report: Report) -> String {
+        cellSections(report, charts: ReportCharts(report))
+    }
+
+    static func cellSections(_ report: Report, charts: ReportCharts) -> String {
+        let metric = report.sweep.metric
+        var body = ""
+        for cell in report.ranking {
+            body += "<section>\n<h2>\(SVGText.escape(cell.cell.description))</h2>\n"
+            body += rankingTable(cell, metric: metric)
+            let figures = charts.all(cell)
+            body += "<div class=\"charts\">\n"
+            for f in figures {
+                body += "<figure>\(f.svg)<figcaption>\(inlineCode(f.caption))</figcaption></figure>\n"
+            }
+            body += "</div>\n"
+            if !figures.contains(where: { $0.caption.hasPrefix("Learning-rate trajectory") }) {
+                body += "<p class=\"note\">No learning-rate trajectories: every optimizer here kept a constant "
+                body += "<code>lr</code> (no adaptive method or schedule).</p>\n"
+            }
+            body += "</section>\n"
+        }
+        return body
     }
 
     /// Early stopping's decisions in order (the first 200; all of them are in results.json).
@@ -117,15 +129,8 @@ public enum HTMLReport {
         return out + "</tbody>\n</table>\n"
     }
 
-    static func page(title: String, body: String) -> String {
-        """
-        <!DOCTYPE html>
-        <html lang="en">
-        <head>
-        <meta charset="utf-8">
-        <meta name="viewport" content="width=device-width, initial-scale=1">
-        <title>\(title)</title>
-        <style>
+    /// The report's style sheet (also the dashboard's, so its charts look the same).
+    public static let styleSheet = """
         body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: #222; margin: 24px auto;
                max-width: 1240px; padding: 0 16px; }
         h1 { font-size: 22px; } h2 { font-size: 18px; margin-top: 28px; border-bottom: 1px solid #ddd; }
@@ -139,6 +144,18 @@ public enum HTMLReport {
         svg.chart { font: 11px system-ui, sans-serif; display: block; max-width: 100%; height: auto; }
         svg .chart-title { font-size: 13px; font-weight: 600; } svg .axis-label { font-size: 12px; }
         .note { color: #555; font-size: 13px; } code { background: #f4f4f4; padding: 0 3px; }
+        """
+
+    static func page(title: String, body: String) -> String {
+        """
+        <!DOCTYPE html>
+        <html lang="en">
+        <head>
+        <meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>\(title)</title>
+        <style>
+        \(styleSheet)
         </style>
         </head>
         <body>

@@ -1,9 +1,9 @@
 import Foundation
 
 /// Small helpers for writing SVG (and HTML) text by hand.
-enum SVGText {
+public enum SVGText {
     /// Escapes the five XML special characters, for text content and attribute values alike.
-    static func escape(_ s: String) -> String {
+    public static func escape(_ s: String) -> String {
         var out = ""
         out.reserveCapacity(s.count)
         for c in s {
