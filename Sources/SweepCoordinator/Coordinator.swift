@@ -164,6 +164,16 @@ public final class Coordinator {
         return ticked
     }
 
+    /// Steers the sweep from this process (`run --slurm` stops it this way on Ctrl-C), as
+    /// `lrsweep control` does over the wire.
+    @discardableResult
+    public func control(_ request: ControlRequest) throws -> ControlReply {
+        let (reply, actions) = scheduler.control(request, now: now)
+        try perform(actions)
+        writeStatus(snapshot())
+        return reply
+    }
+
     /// Says `bye` to every worker, closes the endpoint and records the end of the sweep (a stopped
     /// sweep is not finished: running its spec again continues it).
     public func finish() throws {

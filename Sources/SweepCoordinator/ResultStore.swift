@@ -150,16 +150,42 @@ public final class ResultStore: Sendable {
         }
     }
 
-    /// Attempts that workers handed back, by trial (they do not count against the trial's retries).
+    /// Attempts that do not count against each trial's retries: those workers handed back, and
+    /// those made before `--retry-failed` gave the trial a fresh budget.
     public func loadHandBacks() throws -> [String: Int] {
         try db.read { db in
             var counts: [String: Int] = [:]
             for row in try Row.fetchAll(db, sql: """
-                SELECT trial_id, COUNT(*) AS n FROM events WHERE kind = 'handback' GROUP BY trial_id
+                SELECT trial_id, kind, detail FROM events WHERE kind IN ('handback', 'retry-failed') ORDER BY rowid
                 """) {
-                counts[row["trial_id"]] = row["n"]
+                let id: String = row["trial_id"]
+                if row["kind"] == "handback" {
+                    counts[id, default: 0] += 1
+                } else {
+                    // `retry-failed` records the attempts made so far: all of them are forgiven.
+                    counts[id] = Int(row["detail"] as String) ?? 0
+                }
             }
             return counts
+        }
+    }
+
+    /// Makes the failed trials pending again with a fresh retry budget (`--retry-failed`); their
+    /// earlier attempts' curves stay. - Returns: how many trials will run again.
+    @discardableResult
+    public func retryFailed(now: Double) throws -> Int {
+        try db.write { db in
+            let failed = try Row.fetchAll(db, sql: "SELECT id, attempts FROM trials WHERE status = 'failed'")
+            for row in failed {
+                let id: String = row["id"], attempts: Int = row["attempts"]
+                try db.execute(sql: """
+                    UPDATE trials SET status = 'pending', worker = NULL, finished = NULL, reason = NULL WHERE id = ?
+                    """, arguments: [id])
+                try db.execute(sql: """
+                    INSERT INTO events(time, kind, worker, trial_id, detail) VALUES (?, 'retry-failed', NULL, ?, ?)
+                    """, arguments: [now, id, String(attempts)])
+            }
+            return failed.count
         }
     }
 

@@ -62,6 +62,20 @@ public struct KeyFolder: Sendable {
         return sub.path
     }
 
+    /// Writes a folder for the compute nodes: `coordinator.pub` and this folder's worker pair, never
+    /// `coordinator.secret`. - Returns: the folder.
+    @discardableResult
+    public func writeWorkerOnly(to folder: String) throws -> String {
+        let (serverKey, pair) = try workerKeys()
+        let out = KeyFolder(folder)
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+        try out.write(serverKey, to: "coordinator.pub", secret: false)
+        try out.write(pair.publicKey, to: "worker.pub", secret: false)
+        try out.write(pair.secretKey, to: "worker.secret", secret: true)
+        return folder
+    }
+
     /// The coordinator's view: its own secret key and the allowed worker keys.
     public func coordinatorKeys() throws -> (secretKey: String, allowed: Set<String>) {
         let secret = try read("coordinator.secret")

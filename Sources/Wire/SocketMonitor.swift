@@ -11,6 +11,9 @@ public enum HandshakeFailure: Sendable, Hashable, CustomStringConvertible {
     case mechanismMismatch
     /// The CURVE handshake could not be decrypted: the peer holds the wrong coordinator public key.
     case cryptographic
+    /// The other end closed the connection during the handshake (libzmq gives no detail; `errno`
+    /// is the socket error). A coordinator with keys does this to a worker without them.
+    case closedByPeer(errno: Int)
     /// Another handshake failure (libzmq's event and protocol-error code).
     case other(event: Int, code: Int)
 
@@ -26,6 +29,10 @@ public enum HandshakeFailure: Sendable, Hashable, CustomStringConvertible {
         case .cryptographic:
             return "the CURVE handshake failed to decrypt: this worker's coordinator.pub is not the public key "
                 + "of the coordinator it reached"
+        case .closedByPeer(let errno):
+            return "the coordinator closed the connection during the security handshake (\(String(cString: strerror(Int32(errno))))): "
+                + "a coordinator started with --keys does this to a worker without --keys, so pass --keys DIR (a "
+                + "worker key folder: coordinator.pub and this worker's key pair)"
         case .other(let event, let code):
             return String(format: "the connection's handshake failed (libzmq event 0x%x, code 0x%x)", event, code)
         }
@@ -43,7 +50,7 @@ public enum HandshakeFailure: Sendable, Hashable, CustomStringConvertible {
             default: self = .other(event: event, code: value)
             }
         case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL:
-            self = .other(event: event, code: value)
+            self = .closedByPeer(errno: value)
         default:
             return nil
         }

@@ -110,6 +110,7 @@ struct HandshakeFailureLog {
         let kind: String
         switch failure {
         case .keyRefused: return  // the ZAP handler logs these, with the key
+        case .closedByPeer: return  // the echo of a failure logged as its own kind
         case .mechanismMismatch: kind = "a peer without CURVE keys (a worker started without --keys?)"
         case .cryptographic: kind = "a peer with the wrong coordinator public key (an old coordinator.pub?)"
         case .other: kind = "\(failure)"
@@ -131,6 +132,7 @@ public final class ZMQDealerTransport: PeerTransport {
     /// leaving it retrying a connection that can never work.
     private let monitor: HandshakeMonitor
     private var failure: HandshakeFailure?
+    private var closedDuringHandshake = 0
 
     /// - Parameters:
     ///   - identity: the id the coordinator knows this peer by (nil: libzmq picks one).
@@ -144,8 +146,18 @@ public final class ZMQDealerTransport: PeerTransport {
         try socket.connect(endpoint)
     }
 
+    /// A closed connection without detail counts only when it repeats (libzmq reconnects every
+    /// 100 ms), so that a coordinator restarting in the middle of a handshake does not end the worker.
     public func handshakeFailure() -> HandshakeFailure? {
-        if failure == nil { failure = monitor.failures().first?.failure }
+        guard failure == nil else { return failure }
+        for (found, _) in monitor.failures() {
+            if case .closedByPeer = found {
+                closedDuringHandshake += 1
+                if closedDuringHandshake < 3 { continue }
+            }
+            failure = found
+            break
+        }
         return failure
     }
 

@@ -26,6 +26,9 @@ struct CoordinatorCommand: ParsableCommand {
     @Option(name: .long, help: "Folder of CURVE keys (lrsweep keys generate DIR).")
     var keys: String?
 
+    @Flag(name: .customLong("retry-failed"), help: "Run the failed trials of this sweep's folder again.")
+    var retryFailed = false
+
     @OptionGroup var dashboard: ServeFlags
 
     func run() throws {
@@ -38,7 +41,7 @@ struct CoordinatorCommand: ParsableCommand {
         }
         let logger = Logs.logger("lrsweep.coordinator", level: .info)
         let report = try SweepSession(spec: sweep, outDir: dir, bind: bind, keys: keys.map(KeyFolder.init), logger: logger,
-                                  serve: dashboard)
+                                  serve: dashboard, retryFailed: retryFailed)
             .run(localWorkers: 0, threads: 1)
         print(report)
         print("Results: \(dir)/results.sqlite · report: \(dir)/report.md")

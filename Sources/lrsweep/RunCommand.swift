@@ -12,6 +12,9 @@ struct RunCommand: ParsableCommand {
             skipped.
 
             Example: lrsweep run sweeps/quickstart.yaml --workers 2
+
+            On a Slurm cluster's login node, --slurm starts the coordinator here and the workers as a job:
+              lrsweep run sweeps/hypergradient.yaml --slurm --nodes 4 --time 02:00:00
             """)
 
     @Argument(help: "The sweep spec (YAML), e.g. sweeps/quickstart.yaml.")
@@ -26,6 +29,11 @@ struct RunCommand: ParsableCommand {
     @Option(name: .long, help: "BLAS threads per worker.")
     var threads: Int = 1
 
+    @Flag(name: .customLong("retry-failed"), help: "Run the failed trials of this sweep's folder again.")
+    var retryFailed = false
+
+    @OptionGroup(title: "Slurm") var slurm: SlurmFlags
+
     @OptionGroup var dashboard: ServeFlags
 
     func validate() throws {
@@ -37,9 +45,15 @@ struct RunCommand: ParsableCommand {
         let sweep = try loadSpec(spec)
         let dir = try outputFolder(out, spec: sweep)
         let logger = Logs.logger("lrsweep.coordinator", level: .warning)
-        let session = SweepSession(spec: sweep, outDir: dir, bind: "tcp://127.0.0.1:*", logger: logger,
-                                   serve: dashboard)
-        let report = try session.run(localWorkers: workers, threads: threads)
+        var session = SweepSession(spec: sweep, outDir: dir, bind: "tcp://127.0.0.1:*", logger: logger,
+                                   serve: dashboard, retryFailed: retryFailed)
+        if slurm.slurm {
+            let job = SlurmJob(flags: slurm, sweepName: sweep.name, folder: dir)
+            session = SweepSession(spec: sweep, outDir: dir, bind: "tcp://0.0.0.0:\(slurm.port.map(String.init) ?? "*")",
+                                   keys: try job.prepareKeys(), logger: logger, serve: dashboard,
+                                   retryFailed: retryFailed, slurm: job)
+        }
+        let report = try session.run(localWorkers: slurm.slurm ? 0 : workers, threads: threads)
         print(report)
         print("Results: \(dir)/results.sqlite · report: \(dir)/report.md")
     }

@@ -1,8 +1,10 @@
+import Dispatch
 import Foundation
 import Logging
 import Reports
 import SweepCoordinator
 import SweepKit
+import Synchronization
 import Wire
 
 /// `run` and `coordinator`: a sweep served from this process through ``LocalSweep``, with a
@@ -15,11 +17,19 @@ struct SweepSession {
     let logger: Logger
     /// `--serve`: the live dashboard of this sweep, from this process.
     var serve = ServeFlags()
+    /// `--retry-failed`: failed trials run again, with a fresh retry budget.
+    var retryFailed = false
+    /// `run --slurm`: the workers are this Slurm job.
+    var slurm: SlurmJob? = nil
 
     /// - Parameter localWorkers: worker processes to start from this binary (0 for none).
     /// - Returns: the Markdown report.
     func run(localWorkers: Int, threads: Int) throws -> String {
         let store = try ResultStore(path: "\(outDir)/results.sqlite")
+        if retryFailed {
+            let n = try store.retryFailed(now: Date().timeIntervalSince1970)
+            FileHandle.standardError.write(Data("retrying \(n) failed trial(s) with a fresh retry budget\n".utf8))
+        }
         let dashboard = try serve.start(folder: outDir)
         defer { dashboard?.stop() }
         let sweep = try LocalSweep(spec: spec, store: store, options: .init(
@@ -27,7 +37,17 @@ struct SweepSession {
             executable: currentExecutable(), logDir: "\(outDir)/logs", statusPath: "\(outDir)/status.json"),
             logger: logger)
         defer { sweep.finish() }
-        if localWorkers == 0 {
+        let interrupts = Interrupts(enabled: slurm != nil)
+        if let slurm {
+            let host = sweep.endpoint.replacingOccurrences(of: "0.0.0.0", with: ProcessInfo.processInfo.hostName)
+            let id = try slurm.submit(endpoint: host, executable: currentExecutable())
+            FileHandle.standardError.write(Data("""
+                coordinator for sweep '\(spec.name)' (\(spec.trialCount) trials) listening on \(sweep.endpoint)
+                submitted Slurm job \(id) (\(slurm.scriptPath)); its workers log to \(slurm.slurmFolder)/
+                more workers: sbatch \(slurm.scriptPath) · Ctrl-C cancels the job and stops the sweep
+
+                """.utf8))
+        } else if localWorkers == 0 {
             let host = sweep.endpoint.replacingOccurrences(of: "0.0.0.0", with: ProcessInfo.processInfo.hostName)
             FileHandle.standardError.write(Data("""
                 coordinator for sweep '\(spec.name)' (\(spec.trialCount) trials) listening on \(sweep.endpoint)
@@ -36,8 +56,17 @@ struct SweepSession {
 
                 """.utf8))
         }
+        defer { slurm?.cancel(grace: interrupts.count > 0 ? 0 : 15) }
         let bar = ProgressBar(label: spec.name)
+        var stopping = false
         try sweep.run { snap in
+            if interrupts.count > 0, !stopping, let slurm {
+                // Workers hand their trials back on the job's SIGTERM; the sweep ends when they have.
+                stopping = true
+                FileHandle.standardError.write(Data("\nstopping: cancelling Slurm job \(slurm.jobName)\n".utf8))
+                slurm.cancel(grace: 0)
+                try sweep.coordinator.control(ControlRequest(action: .stop))
+            }
             let finished = snap.counts.filter { $0.key.hasEnded }.map(\.value).reduce(0, +)
             bar.update(done: finished, total: snap.total, detail: Self.detail(snap), force: finished == snap.total)
         }
@@ -48,6 +77,13 @@ struct SweepSession {
             FileHandle.standardError.write(Data("""
                 sweep '\(spec.name)' stopped with \(pending) trial(s) not run; run the same spec with --out \(outDir) \
                 to continue it
+
+                """.utf8))
+        }
+        if let failed = sweep.coordinator.scheduler.counts()[.failed], failed > 0 {
+            FileHandle.standardError.write(Data("""
+                \(failed) trial(s) failed (see the report); run the same spec with --out \(outDir) --retry-failed \
+                to run them again
 
                 """.utf8))
         }
@@ -65,4 +101,29 @@ struct SweepSession {
         if snap.stopping { detail += " · stopping" }
         return detail + " · \(formatDuration(snap.elapsed))"
     }
+}
+
+/// SIGINT and SIGTERM counted instead of ending the process (for `run --slurm`, which must cancel
+/// its job first); a second one ends the process at once.
+final class Interrupts {
+    private final class Counter: Sendable {
+        let seen = Mutex(0)
+    }
+    private let counter = Counter()
+    private var sources: [DispatchSourceSignal] = []
+
+    init(enabled: Bool) {
+        guard enabled else { return }
+        for sig in [SIGINT, SIGTERM] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler { [counter] in
+                if counter.seen.withLock({ $0 += 1; return $0 }) > 1 { _exit(130) }
+            }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    var count: Int { counter.seen.withLock { $0 } }
 }
