@@ -21,7 +21,7 @@ public enum HandshakeFailure: Sendable, Hashable, CustomStringConvertible {
         switch self {
         case .keyRefused(let status):
             return "the coordinator refused this worker's key (ZAP status \(status)): add its public key to the "
-                + "coordinator's key folder (lrsweep keys add) or use a key folder it allows"
+                + "coordinator's key folder (lrsweep keys add-worker) or use a key folder it allows"
         case .mechanismMismatch:
             return "the coordinator and this worker disagree on CURVE: the coordinator uses keys, so pass "
                 + "--keys DIR (a folder with coordinator.pub and this worker's key pair), or it uses none "
