@@ -6,7 +6,8 @@
 # FAILED with exit 1. The trials are a command trainer that stops mid-run until its gate opens, so the kills land
 # in the middle of a trial however fast or slow this machine is; deadlines only guard against a hang.
 # Needs root (it installs slurm-wlm and munge when missing); otherwise, or when the daemons cannot start, it says
-# SKIPPED and exits 0. Usage: cluster/slurm-test.sh [path/to/lrsweep]  (SLURM_TEST_KEEP=1 keeps its folder)
+# SKIPPED and exits 0. Usage: cluster/slurm-test.sh [path/to/lrsweep]  (SLURM_TEST_KEEP=1 keeps its folder;
+# SLURM_TEST_CASES, at the end, picks cases)
 set -euo pipefail
 
 bin=$(realpath "${1:-.build/release/lrsweep}")
@@ -203,9 +204,16 @@ expect_job() { # expect_job JOBID STATE|EXITCODE
     [ "$(job_state "$1")" = "$2" ] || fail "job $1 ended $(job_state "$1"), expected $2"
 }
 passed() { echo "slurm-test: $case_name passed in $((SECONDS - case_start)) s ($*)"; }
+# The `run --slurm` cases need a binary that has it; the others test cluster/slurm-workers.sbatch and the worker.
+has_run_slurm() {
+    local help; help=$("$bin" run --help 2>&1 || true)
+    grep -q -- --slurm <<<"$help" && return 0
+    echo "slurm-test: $1 SKIPPED (this lrsweep has no run --slurm)"; return 1
+}
 
 # --- the cases -------------------------------------------------------------------------------------------------
 case_run_slurm() {
+    has_run_slurm run-slurm || return 0
     new_case run-slurm
     touch "$case_dir/gate/open"
     start_run
@@ -221,6 +229,7 @@ case_run_slurm() {
 }
 
 case_scancel_resubmit() {
+    has_run_slurm scancel-resubmit || return 0
     new_case scancel-resubmit
     start_run
     wait_until 60 "trial at the gate" gate_held
@@ -233,6 +242,26 @@ case_scancel_resubmit() {
     expect_job "$job" "CANCELLED|0:0"
     expect_job "$again" "COMPLETED|0:0"
     passed "job $job cancelled mid-trial, its trial handed back; resubmitted job $again finished all 4 once"
+}
+
+# Ctrl-C on `run --slurm`: its job is cancelled, the running trial handed back (not failed), and the same command
+# afterwards finishes the sweep.
+case_interrupt_resume() {
+    has_run_slurm interrupt-resume || return 0
+    new_case interrupt-resume
+    start_run
+    wait_until 60 "trial at the gate" gate_held
+    kill -INT "$run_pid"
+    wait_until 60 "end of run --slurm after Ctrl-C" not_running "$run_pid"
+    local status=0; wait "$run_pid" || status=$?
+    wait_until 30 "job $job gone from the queue" eval '[ -z "$(squeue -h -j "$job" 2>/dev/null)" ]'
+    handbacks_at_least 1 || fail "Ctrl-C handed no trial back"
+    [ "$(q "SELECT COUNT(*) FROM trials WHERE status='failed'")" = 0 ] || fail "Ctrl-C failed a trial"
+    touch "$case_dir/gate/open"
+    start_run
+    finish_exit "$run_pid"
+    expect_each_done_once
+    passed "Ctrl-C ended run --slurm (exit $status) and its job; the same command then finished all 4 once"
 }
 
 case_array() {
@@ -260,11 +289,13 @@ case_array() {
 # early), here within 30 s of the job's start. Should it come before the worker holds a trial, the job ends with
 # nothing handed back; then it is submitted again (at most 3 jobs).
 time_limit_start() {
+    has_run_slurm time-limit || return 0
     new_case time-limit
     start_run --cpus-per-node 1 --time 1 --sbatch-arg=--signal=TERM@55
     time_limit_jobs=("$job")
 }
 time_limit_finish() {
+    [ -n "${time_limit_jobs:-}" ] || return 0
     case_name=time-limit; case_dir="$work/time-limit"
     local signalled=""
     for _ in $(seq 1 3); do
@@ -313,10 +344,13 @@ case_wrong_key() {
 }
 
 echo "slurm-test: single-node Slurm up on $node ($(nproc) CPUs) in $SECONDS s; lrsweep: $bin"
-case_run_slurm
-case_scancel_resubmit
-case_array
-time_limit_start   # its job waits for Slurm's time-limit signal while the next case runs beside it
-case_wrong_key
-time_limit_finish
-echo "slurm-test: passed (all cases in $SECONDS s)"
+# SLURM_TEST_CASES="case_array case_wrong_key" runs only those (time_limit_start and _finish go together).
+run_case() { [ -z "${SLURM_TEST_CASES:-}" ] || [[ " $SLURM_TEST_CASES " == *" $1 "* ]] || return 0; "$1"; }
+run_case case_run_slurm
+run_case case_scancel_resubmit
+run_case case_interrupt_resume
+run_case case_array
+run_case time_limit_start   # its job waits for Slurm's time-limit signal while the next case runs beside it
+run_case case_wrong_key
+run_case time_limit_finish
+echo "slurm-test: passed (all cases that ran, in $SECONDS s)"

@@ -30,7 +30,8 @@ fi
 # The package of each library the binary names (NEEDED); apt brings what those libraries need in turn.
 packages=()
 for lib in $(readelf -d "$bin" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
-    pkg=$(dpkg -S "*/$lib" 2>/dev/null | grep -E "/$lib\$" | head -n 1 | cut -d: -f1 || true)
+    pkg=$(dpkg -S "*/$lib" 2>/dev/null | awk -v l="/$lib" 'substr($0, length($0) - length(l) + 1) == l' \
+        | head -n 1 | cut -d: -f1 || true)
     case "$pkg" in
         "") echo "dist: no Debian package found for $lib" >&2; exit 1 ;;
         libopenblas0-*) pkg=libopenblas0 ;;     # the variant installed here; any of them will do
@@ -52,7 +53,7 @@ It loads these C libraries, from Debian's (or Ubuntu's) packages:
 
     sudo apt-get install ${packages[*]}
 
-(libc6 and libgcc-s1 are on every Debian system.)$([ "$arch" = x86_64 ] && printf '\n%s' \
+(libc6, libgcc-s1 and libstdc++6 are on every Debian system already.)$([ "$arch" = x86_64 ] && printf '\n%s' \
 "The binary uses AVX2 and FMA instructions: x86-64 CPUs from Intel Haswell (2013) or AMD Zen on.")
 
 Put lrsweep on the nodes' PATH (a shared folder will do), then for example:
