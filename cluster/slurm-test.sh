@@ -22,8 +22,10 @@ if ! command -v slurmctld >/dev/null || ! command -v slurmd >/dev/null || ! comm
         || skip "cannot install slurm-wlm and munge: $(tail -n 1 /tmp/slurm-test-apt.log)"
 fi
 
-work=$(mktemp -d)
 node=$(hostname -s)
+# The nodes reach the coordinator by this host's name, as on a cluster.
+getent hosts "$(hostname)" >/dev/null || skip "this host's name $(hostname) does not resolve (getent hosts)"
+work=$(mktemp -d)
 daemons=(); procs=()
 export SLURM_CONF="$work/slurm.conf"
 cleanup() {
@@ -73,6 +75,7 @@ JobAcctGatherType=jobacct_gather/none
 AccountingStorageType=accounting_storage/none
 MpiDefault=none
 ReturnToService=2
+MailProg=/bin/true
 KillWait=10
 NodeName=$node NodeAddr=127.0.0.1 CPUs=$(nproc) State=UNKNOWN
 PartitionName=test Nodes=$node Default=YES MaxTime=INFINITE State=UP
@@ -84,17 +87,21 @@ slurmctld -D -f "$SLURM_CONF" >"$work/slurmctld.out" 2>&1 &
 daemons+=("$!")
 slurmd -D -N "$node" -f "$SLURM_CONF" >"$work/slurmd.out" 2>&1 &
 daemons+=("$!")
-state=""
+names=(munged slurmctld slurmd)
+state=""; dead=""
 for _ in $(seq 1 300); do
-    for p in "${daemons[@]}"; do kill -0 "$p" 2>/dev/null || break 2; done
+    for i in 0 1 2; do kill -0 "${daemons[i]}" 2>/dev/null || { dead=${names[i]}; break 2; }; done
     state=$(sinfo -h -n "$node" -o %t 2>/dev/null || true)
     [ "$state" = idle ] && break
     sleep 0.1
 done
-if [ "$state" != idle ]; then
-    why=$(cat "$work/munge/log" "$work/slurmctld.out" "$work/slurmd.out" "$work"/slurm*.log 2>/dev/null \
-        | grep -i -E 'error|fatal' | tail -n 1)
-    skip "the Slurm daemons did not start: node state '${state:-none}'${why:+; $why}"
+if [ -n "$dead" ]; then
+    logs=("$work/munge/log"); [ "$dead" = munged ] || logs=("$work/$dead.out" "$work/$dead.log")
+    why=$(cat "${logs[@]}" 2>/dev/null | grep -v '^$' | tail -n 1 || true)
+    skip "$dead could not start${why:+: $why}"
+elif [ "$state" != idle ]; then
+    why=$(cat "$work"/slurm*.log 2>/dev/null | grep -i -E 'error|fatal' | tail -n 1 || true)
+    skip "the Slurm node did not become idle within 30 s (state '${state:-none}')${why:+; $why}"
 fi
 
 # --- helpers ---------------------------------------------------------------------------------------------------
