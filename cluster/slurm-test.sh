@@ -3,8 +3,9 @@
 # and slurm-wlm, with a minimal slurm.conf in a temporary folder) and lrsweep's Slurm paths against it:
 # `run --slurm` to the end; scancel mid-trial and a resubmitted job (no retry used); Ctrl-C on `run --slurm` and
 # a resumed run; a job array of two workers with cluster/slurm-workers.sbatch; the time-limit signal handing
-# trials back; a refused key ending its job as FAILED with exit 1, one that reaches no coordinator with 2. The trials are a command trainer that stops mid-run until its gate opens, so the kills land
-# in the middle of a trial however fast or slow this machine is; deadlines only guard against a hang.
+# trials back; a refused key ending its job as FAILED with exit 1, one that reaches no coordinator with 2.
+# The trials are a command trainer that stops mid-run until its gate opens, so the kills land in the middle of a
+# trial however fast or slow this machine is; deadlines only guard against a hang.
 # Needs root (it installs slurm-wlm and munge when missing); otherwise, or when the daemons cannot start, it says
 # SKIPPED and exits 0. Usage: cluster/slurm-test.sh [path/to/lrsweep]  (SLURM_TEST_KEEP=1 keeps its folder;
 # SLURM_TEST_CASES, at the end, picks cases)
