@@ -11,7 +11,7 @@ BUILD_FLAGS := -c release $(CPU_FLAGS)
 TEST_FLAGS := $(BUILD_FLAGS) -Xswiftc -enable-testing
 BIN := .build/release/lrsweep
 
-.PHONY: setup build demo test test-stress bench clean reproductions
+.PHONY: setup build demo test test-stress bench clean reproductions dist
 
 setup:
 	@bash scripts/setup.sh
@@ -26,6 +26,7 @@ demo: build
 test: setup
 	$(SWIFT) test $(TEST_FLAGS)
 	bash cluster/netns-test.sh $(BIN)
+	bash cluster/slurm-test.sh $(BIN)
 	bash scripts/latex-test.sh $(BIN)
 
 # `make test-stress N=5`: the built suite N times in a row beside a process that burns one core; prints
@@ -47,6 +48,11 @@ reproductions: build
 
 clean:
 	rm -rf .build runs
+
+# `make dist`: dist/lrsweep-VERSION-linux-ARCH.tar.gz, the binary with Swift's libraries linked in (for nodes
+# without Swift) and NODE-PACKAGES.txt, the Debian packages a node needs. Builds in .build-dist.
+dist: setup
+	bash scripts/dist.sh $(SWIFT)
 
 # `make screenshot`: the quickstart's HTML report (runs/quickstart/report.html, made by `make demo` if missing)
 # rendered to runs/quickstart/report.png by headless Chromium, and its live dashboard page (`lrsweep serve`)
