@@ -71,6 +71,9 @@ public struct Makespan: Sendable, Hashable {
     public let peakRunning: Int
 
     public var ideal: Double { Double(trials) * trialSeconds / Double(slots) }
+    /// The shortest makespan whole trials allow, ⌈trials / slots⌉ · S: above ``ideal`` when the trials do
+    /// not divide evenly among the slots (the last round leaves some slots idle whatever the scheduler does).
+    public var bound: Double { (Double(trials) / Double(slots)).rounded(.up) * trialSeconds }
     public var efficiency: Double { ideal / measured }
     public var overheadPerTrial: Double { (measured - ideal) * Double(slots) / Double(trials) }
 

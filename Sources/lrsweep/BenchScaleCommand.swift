@@ -76,7 +76,8 @@ struct BenchScaleCommand: ParsableCommand {
         let before = CPUUsage.now(), started = Date()
         let sweep = try LocalSweep(spec: spec, store: store, options: .init(
             bind: "tcp://127.0.0.1:*", workers: workers, workerArguments: ["--quiet", "--slots", String(slots)],
-            executable: currentExecutable(), logDir: "\(dir)/logs"), logger: Logs.logger("lrsweep.bench", level: .error))
+            executable: currentExecutable(), logDir: "\(dir)/logs"),
+            logger: Logs.logger("lrsweep.bench", level: .error))
         try sweep.run()
         sweep.finish(waiting: 10)
         let usage = (cpu: CPUUsage.now() - before, wall: Date().timeIntervalSince(started))
@@ -120,16 +121,16 @@ struct BenchScaleCommand: ParsableCommand {
             struct Line: Encodable {
                 var kind: String
                 var trials, workers, slots, peak_running, cores: Int
-                var trial_seconds, seconds, ideal_seconds, efficiency, overhead_per_trial, runner_extra, round_trip,
-                    idle_ramp, idle_gaps, idle_tail, tail_seconds: Double
+                var trial_seconds, seconds, ideal_seconds, bound_seconds, efficiency, overhead_per_trial, runner_extra,
+                    round_trip, idle_ramp, idle_gaps, idle_tail, tail_seconds: Double
                 var ramp_seconds, cpu_seconds, wall_seconds: Double?
             }
             printJSONLine(Line(kind: kind, trials: m.trials, workers: f.workers, slots: m.slots,
                                peak_running: m.peakRunning, cores: cores, trial_seconds: m.trialSeconds,
-                               seconds: m.measured, ideal_seconds: m.ideal, efficiency: m.efficiency,
-                               overhead_per_trial: m.overheadPerTrial, runner_extra: m.runnerExtra,
-                               round_trip: m.roundTrip, idle_ramp: m.rampIdle, idle_gaps: m.gapIdle,
-                               idle_tail: m.tailIdle, tail_seconds: m.tailSeconds, ramp_seconds: m.rampSeconds,
+                               seconds: m.measured, ideal_seconds: m.ideal, bound_seconds: m.bound,
+                               efficiency: m.efficiency, overhead_per_trial: m.overheadPerTrial,
+                               runner_extra: m.runnerExtra, round_trip: m.roundTrip, idle_ramp: m.rampIdle,
+                               idle_gaps: m.gapIdle, idle_tail: m.tailIdle, tail_seconds: m.tailSeconds, ramp_seconds: m.rampSeconds,
                                cpu_seconds: usage?.cpu, wall_seconds: usage?.wall))
             return
         }
@@ -140,7 +141,8 @@ struct BenchScaleCommand: ParsableCommand {
                      + "%.4f, between trials %.4f, tail %.4f", m.overheadPerTrial, m.runnerExtra, m.roundTrip,
                      m.rampIdle, m.gapIdle, m.tailIdle))
         let ramp = m.rampSeconds.map { String(format: "%.2f s", $0) } ?? "never (peak \(m.peakRunning) running)"
-        print(String(format: "  all slots busy after %@ · last lease → last result %.2f s", ramp, m.tailSeconds)
+        print(String(format: "  all slots busy after %@ · last lease → last result %.2f s · whole trials need at least "
+                     + "⌈M/slots⌉·S = %.2f s", ramp, m.tailSeconds, m.bound)
               + (usage.map { String(format: " · CPU %.1f s over %.1f s wall on %d cores (%.0f%% busy)", $0.cpu,
                                     $0.wall, cores, 100 * $0.cpu / ($0.wall * Double(cores))) } ?? ""))
     }
