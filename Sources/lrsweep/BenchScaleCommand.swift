@@ -78,10 +78,11 @@ struct BenchScaleCommand: ParsableCommand {
             bind: "tcp://127.0.0.1:*", workers: workers, workerArguments: ["--quiet", "--slots", String(slots)],
             executable: currentExecutable(), logDir: "\(dir)/logs"),
             logger: Logs.logger("lrsweep.bench", level: .error))
-        try sweep.run()
-        sweep.finish(waiting: 10)
-        let usage = (cpu: CPUUsage.now() - before, wall: Date().timeIntervalSince(started))
+        defer { sweep.finish(waiting: 5) }
         do {
+            try sweep.run()
+            sweep.finish(waiting: 10)
+            let usage = (cpu: CPUUsage.now() - before, wall: Date().timeIntervalSince(started))
             try report(try figures(store, slots: workers * slots), kind: kind.rawValue, usage: usage)
         } catch {
             keep = true
