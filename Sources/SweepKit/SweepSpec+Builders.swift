@@ -3,14 +3,25 @@ extension SweepSpec {
     /// Where the errors of a built sweep point (it has no file).
     static let builtFile = "(built-in sweep)"
 
-    /// `lrsweep bench dispatch`: `trials` no-op trials (one a seed), each finishing at once on its
-    /// worker, so that only the dispatch path is measured.
-    /// - Throws: ``SpecError`` for fewer than one trial.
-    public static func noopBenchmark(name: String = "bench-dispatch", trials: Int) throws -> SweepSpec {
+    /// The parameter of a no-op trial that makes it wait that many seconds before finishing
+    /// (`lrsweep bench scale`); without it a no-op trial finishes at once.
+    public static let noopSleepKey = "sleep_seconds"
+
+    /// `lrsweep bench dispatch` and `bench scale`: `trials` no-op trials (one a seed). With `seconds`
+    /// 0 each finishes at once on its worker, so that only the dispatch path is measured; above 0 each
+    /// waits that long first (the ``noopSleepKey`` parameter), standing in for a trial's work.
+    /// - Throws: ``SpecError`` for fewer than one trial or a negative or non-finite `seconds`.
+    public static func noopBenchmark(name: String = "bench-dispatch", trials: Int, seconds: Double = 0) throws
+        -> SweepSpec {
         guard trials >= 1 else {
             throw SpecError(file: builtFile, line: 1, column: 1, message: "a benchmark needs at least 1 trial, got \(trials)")
         }
-        return SweepSpec(name: name, grid: [], seeds: Array(1...trials), retries: 0, kind: .noop,
+        guard seconds.isFinite, seconds >= 0 else {
+            throw SpecError(file: builtFile, line: 1, column: 1,
+                            message: "a no-op trial's seconds must be a number ≥ 0, got \(seconds)")
+        }
+        let grid = seconds > 0 ? [GridAxis(key: noopSleepKey, values: [.double(seconds)])] : []
+        return SweepSpec(name: name, grid: grid, seeds: Array(1...trials), retries: 0, kind: .noop,
                          sourcePath: builtFile)
     }
 

@@ -55,13 +55,29 @@ public struct EngineRunner: TrialRunner {
     }
 }
 
-/// Finishes every trial at once with a zero metric: measures the dispatch path alone
-/// (`lrsweep bench dispatch`), with no training in the way.
+/// Finishes every trial with a zero metric: at once, measuring the dispatch path alone
+/// (`lrsweep bench dispatch`), or after the trial's `sleep_seconds` (``SweepSpec/noopSleepKey``,
+/// `lrsweep bench scale`), standing in for work of a known length with no training in the way.
 public struct NoopRunner: TrialRunner {
     public init() {}
 
     public func run(_ task: TrialTask, emit: @escaping @Sendable ([MetricPoint]) -> Void,
                     shouldStop: @escaping @Sendable () -> Bool) -> TrialResult {
-        TrialResult(trialID: task.trial.id, attempt: task.attempt, status: .done, metrics: [task.metric: 0])
+        let started = Date()
+        if let seconds = task.trial.parameters[SweepSpec.noopSleepKey]?.doubleValue, seconds > 0 {
+            let end = started.addingTimeInterval(seconds)
+            // In steps of at most 0.1 s, so a stopping worker hands the trial back at once.
+            while true {
+                let left = end.timeIntervalSinceNow
+                guard left > 0 else { break }
+                if shouldStop() {
+                    return TrialResult(trialID: task.trial.id, attempt: task.attempt, status: .failed, metrics: [:],
+                                       reason: "stopped by the worker", seconds: Date().timeIntervalSince(started))
+                }
+                Thread.sleep(forTimeInterval: min(left, 0.1))
+            }
+        }
+        return TrialResult(trialID: task.trial.id, attempt: task.attempt, status: .done, metrics: [task.metric: 0],
+                           seconds: Date().timeIntervalSince(started))
     }
 }

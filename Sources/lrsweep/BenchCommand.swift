@@ -9,7 +9,7 @@ import Wire
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Measure speed against a baseline taken in the same run.",
-        subcommands: [BenchTrainCommand.self, BenchDispatchCommand.self])
+        subcommands: [BenchTrainCommand.self, BenchDispatchCommand.self, BenchScaleCommand.self])
 }
 
 struct BenchTrainCommand: ParsableCommand {
