@@ -148,6 +148,17 @@ struct TrainerSupervisor {
         }
         child.closeOutput()
         if !pending.isEmpty { emit(pending) }
+        // Slurm (scancel, preemption, the time limit) signals every process of the job, trainers
+        // included: a trainer killed by a signal lrsweep did not send may be the first sign of the
+        // worker's own stop. Give that stop a second to arrive, so the attempt is handed back.
+        if termination == nil, case .signaled(let sig)? = exit, [SIGTERM, SIGINT, SIGHUP].contains(sig) {
+            let deadline = clock.now + .seconds(1)
+            while clock.now < deadline, !shouldStop() { usleep(20_000) }
+            if shouldStop() {
+                termination = .stopped
+                log.note("the trainer got signal \(sig) as the worker was stopping: handed back, not failed")
+            }
+        }
         // The loop leaves only once `exit` is set (the group is gone only after the leader is reaped).
         return SupervisionOutcome(exit: exit ?? .unknown, termination: termination, report: report, stderrTail: tail)
     }
