@@ -48,8 +48,8 @@ reproductions: build
 clean:
 	rm -rf .build runs
 
-# `make test-slurm`: a real single-node Slurm (munge, slurmctld, slurmd; root only). Not yet in `make test`: a
-# trainer killed by the job's SIGTERM before its worker hears the signal is still recorded as failed (open race).
+# `make test-slurm`: a real single-node Slurm (munge, slurmctld, slurmd; root only). Kept out of `make test` until
+# it has passed more runs on loaded machines (the SIGTERM race it found is fixed; 3 of 3 runs passed since).
 test-slurm: build
 	bash cluster/slurm-test.sh $(BIN)
 
