@@ -38,8 +38,9 @@ struct SweepSession {
             logger: logger)
         defer { sweep.finish() }
         let interrupts = Interrupts(enabled: slurm != nil)
+        // Where other hosts reach this coordinator.
+        let host = sweep.endpoint.replacingOccurrences(of: "0.0.0.0", with: ProcessInfo.processInfo.hostName)
         if let slurm {
-            let host = sweep.endpoint.replacingOccurrences(of: "0.0.0.0", with: ProcessInfo.processInfo.hostName)
             let id = try slurm.submit(endpoint: host, executable: currentExecutable())
             FileHandle.standardError.write(Data("""
                 coordinator for sweep '\(spec.name)' (\(spec.trialCount) trials) listening on \(sweep.endpoint)
@@ -48,7 +49,6 @@ struct SweepSession {
 
                 """.utf8))
         } else if localWorkers == 0 {
-            let host = sweep.endpoint.replacingOccurrences(of: "0.0.0.0", with: ProcessInfo.processInfo.hostName)
             FileHandle.standardError.write(Data("""
                 coordinator for sweep '\(spec.name)' (\(spec.trialCount) trials) listening on \(sweep.endpoint)
                 start workers with: lrsweep worker --connect \(host)\(keys == nil ? "" : " --keys KEYS")
