@@ -231,6 +231,8 @@ case_run_slurm() {
     [ -e "$case_dir/out/slurm/worker-keys/worker.secret" ] && [ -e "$case_dir/out/slurm/workers.sbatch" ] \
         || fail "no DIR/slurm/worker-keys or DIR/slurm/workers.sbatch"
     [ ! -e "$case_dir/out/slurm/worker-keys/coordinator.secret" ] || fail "coordinator.secret given to the nodes"
+    grep -q '^exec srun .*--cpus-per-task=[0-9]' "$case_dir/out/slurm/workers.sbatch" \
+        || fail "the generated script's srun does not pass --cpus-per-task (Slurm 22.05+ steps do not inherit it)"
     [ -s "$case_dir/out/slurm/worker-$job.out" ] || fail "no job output DIR/slurm/worker-$job.out"
     expect_job "$job" "COMPLETED|0:0"
     passed "4 of 4 trials done once by job $job, which shows COMPLETED"
@@ -262,6 +264,8 @@ case_interrupt_resume() {
     kill -INT "$run_pid"
     wait_until 60 "end of run --slurm after Ctrl-C" not_running "$run_pid"
     local status=0; wait "$run_pid" || status=$?
+    [ "$status" = 130 ] || fail "run --slurm exited $status after Ctrl-C, expected 130"
+    [ -s "$case_dir/out/report.md" ] || fail "run --slurm wrote no report after Ctrl-C"
     wait_until 30 "job $job gone from the queue" eval '[ -z "$(squeue -h -j "$job" 2>/dev/null)" ]'
     handbacks_at_least 1 || fail "Ctrl-C handed no trial back"
     [ "$(q "SELECT COUNT(*) FROM trials WHERE status='failed'")" = 0 ] || fail "Ctrl-C failed a trial"

@@ -306,19 +306,15 @@ public final class Worker {
     /// posts), what trial threads posted, then the timer.
     public func step(timeout: Double) throws {
         guard outcome == nil else { return }
-        var actions: [WorkerAction] = []
+        var inbound: [Result<Message, WireError>] = []
         if let transport {
-            for inbound in try transport.receive(timeout: timeout, wakeFD: outbox.wakeFD) {
-                switch inbound {
-                case .success(let m): actions += session.received(m, now: clock())
-                case .failure(let e):
-                    logger.warning("dropped malformed message from coordinator", metadata: ["error": "\(e)"])
-                }
-            }
-            if let failure = transport.handshakeFailure() { actions += session.handshakeFailed(failure, now: clock()) }
+            inbound = try transport.receive(timeout: timeout, wakeFD: outbox.wakeFD)
         } else {
             outbox.wait(seconds: timeout)
         }
+        var actions: [WorkerAction] = []
+        // A stop requested while this turn waited comes before what arrived meanwhile: a lease that
+        // reaches a stopping worker is never started, and its `bye` hands it back.
         if stop.isSet && !stopNoted {
             stopNoted = true
             if !session.running.isEmpty {
@@ -326,6 +322,14 @@ public final class Worker {
             }
             actions += session.stopRequested(now: clock())
         }
+        for item in inbound {
+            switch item {
+            case .success(let m): actions += session.received(m, now: clock())
+            case .failure(let e):
+                logger.warning("dropped malformed message from coordinator", metadata: ["error": "\(e)"])
+            }
+        }
+        if let failure = transport?.handshakeFailure() { actions += session.handshakeFailed(failure, now: clock()) }
         try perform(actions)
         var results: [TrialResult] = []
         for m in outbox.drain() {

@@ -143,8 +143,11 @@ public struct WorkerSession: Sendable {
         unansweredSince = now
         switch message {
         case .trial(let task):
-            // A lease that reaches a leaving worker is handed back with its `bye`.
-            guard state == .serving else { return [] }
+            // A lease that reaches a leaving worker is never started: its `bye` hands it back.
+            guard state == .serving else {
+                if state == .leaving { handedBack += 1 }
+                return []
+            }
             var actions: [WorkerAction] = []
             if let old = running[task.trial.id] {
                 guard old < task.attempt else { return [] }

@@ -40,10 +40,10 @@ struct CoordinatorCommand: ParsableCommand {
             FileHandle.standardError.write(Data(warning.utf8))
         }
         let logger = Logs.logger("lrsweep.coordinator", level: .info)
-        let report = try SweepSession(spec: sweep, outDir: dir, bind: bind, keys: keys.map(KeyFolder.init), logger: logger,
+        let outcome = try SweepSession(spec: sweep, outDir: dir, bind: bind, keys: keys.map(KeyFolder.init), logger: logger,
                                   serve: dashboard, retryFailed: retryFailed)
             .run(localWorkers: 0, threads: 1)
-        print(report)
+        print(outcome.report)
         print("Results: \(dir)/results.sqlite · report: \(dir)/report.md")
     }
 }

@@ -74,6 +74,7 @@ enum ExitCodes {
 
     static func message(for error: Error, command: LRSweep.Type) -> String {
         switch error {
+        case is ExitCode: return ""  // thrown after the command has said why
         case let e as SpecError: return e.description
         case let e as UserError: return "error: \(e.message)"
         case let e as RuntimeFailure: return "error: \(e.message)"

@@ -53,8 +53,9 @@ struct RunCommand: ParsableCommand {
                                    keys: try job.prepareKeys(), logger: logger, serve: dashboard,
                                    retryFailed: retryFailed, slurm: job)
         }
-        let report = try session.run(localWorkers: slurm.slurm ? 0 : workers, threads: threads)
-        print(report)
+        let outcome = try session.run(localWorkers: slurm.slurm ? 0 : workers, threads: threads)
+        print(outcome.report)
         print("Results: \(dir)/results.sqlite · report: \(dir)/report.md")
+        if outcome.interrupted { throw ExitCode(130) }
     }
 }

@@ -78,7 +78,9 @@ struct SlurmJob {
         }
         let worker = [executable, "worker", "--connect", endpoint, "--keys", "\(slurmFolder)/worker-keys",
                       "--slots", String(cpus), "--threads", "1", "--out", "\(folder)/trials"]
-        lines.append("exec srun --kill-on-bad-exit=0 " + worker.map(Self.quoted).joined(separator: " "))
+        // srun is told the CPUs itself: since Slurm 22.05 a step does not inherit --cpus-per-task.
+        lines.append("exec srun --kill-on-bad-exit=0 --cpus-per-task=\(cpus) "
+                     + worker.map(Self.quoted).joined(separator: " "))
         return lines.joined(separator: "\n") + "\n"
     }
 

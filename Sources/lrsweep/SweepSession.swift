@@ -22,9 +22,16 @@ struct SweepSession {
     /// `run --slurm`: the workers are this Slurm job.
     var slurm: SlurmJob? = nil
 
+    /// What a session leaves: the Markdown report, and whether the user interrupted it.
+    struct Outcome {
+        var report: String
+        /// Ctrl-C or SIGTERM stopped the sweep early (`run --slurm`): the command then exits 130
+        /// after the report is written, so that scripts and `sacct` do not read it as a finished sweep.
+        var interrupted: Bool
+    }
+
     /// - Parameter localWorkers: worker processes to start from this binary (0 for none).
-    /// - Returns: the Markdown report.
-    func run(localWorkers: Int, threads: Int) throws -> String {
+    func run(localWorkers: Int, threads: Int) throws -> Outcome {
         let store = try ResultStore(path: "\(outDir)/results.sqlite")
         if retryFailed {
             let n = try store.retryFailed(now: Date().timeIntervalSince1970)
@@ -88,7 +95,7 @@ struct SweepSession {
                 """.utf8))
         }
         let data = try ReportData.load(path: store.path)
-        return try ReportWriter.writeAll(data, to: outDir)
+        return Outcome(report: try ReportWriter.writeAll(data, to: outDir), interrupted: interrupts.count > 0)
     }
 
     /// The progress bar's words: running, workers, problems, and whether the sweep is steered.

@@ -65,8 +65,8 @@ enum CLI {
         let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("lrsweep-cli-\(UUID().uuidString)")
         let outPath = tmp.path + ".out"
         let errPath = tmp.path + ".err"
-        FileManager.default.createFile(atPath: outPath, contents: nil)
-        FileManager.default.createFile(atPath: errPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
         p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
         p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
         p.standardInput = FileHandle.nullDevice

@@ -61,7 +61,7 @@ struct Gate {
     }
 
     private func touch(_ name: String) {
-        FileManager.default.createFile(atPath: "\(dir)/\(name)", contents: nil)
+        _ = FileManager.default.createFile(atPath: "\(dir)/\(name)", contents: nil)
     }
 }
 

@@ -69,7 +69,7 @@ struct WorkerExitTests {
         #expect(first.stderr.contains("--retry-failed"))
         let store = try Store("\(dir)/out/results.sqlite")
         #expect(try store.int("SELECT COUNT(*) FROM trials WHERE status = 'failed'") == 2)
-        FileManager.default.createFile(atPath: "\(dir)/ok", contents: Data())
+        _ = FileManager.default.createFile(atPath: "\(dir)/ok", contents: Data())
         _ = try CLI.run(args)
         #expect(try store.int("SELECT COUNT(*) FROM trials WHERE status = 'failed'") == 2)
         let retried = try CLI.run(args + ["--retry-failed"])

@@ -142,6 +142,28 @@ struct InProcessClusterTests {
         #expect(c.count(.done) == 1 && c.count(.pending) == 2)
         #expect(c.runner.starts.count == 1)
     }
+
+    @Test("a lease that reaches a worker in the same turn as its stop is never started; the bye hands it back")
+    func leaseMeetsStop() throws {
+        let c = try InProcessCluster(.inMemory, trials: 2, retries: 0)
+        c.addWorker("w1")
+        let worker = try #require(c.workers["w1"])
+        try worker.step(timeout: 0)                 // connects: hello and ready
+        try c.coordinator.step(timeout: 0)          // leases a trial; it waits in the worker's inbox
+        #expect(c.running(on: "w1").count == 1)
+        worker.requestStop()                        // SIGTERM before the worker's next turn
+        try worker.step(timeout: 0)
+        #expect(worker.outcome == .stopped, "nothing ran, so the worker leaves at once")
+        try c.coordinator.step(timeout: 0)          // takes the bye
+        #expect(c.running(on: "w1").isEmpty)
+        #expect(c.states.values.allSatisfy { if case .pending = $0 { true } else { false } })
+        #expect(c.runner.starts.isEmpty)
+        // With no retries at all, both trials still run: the hand-back used none.
+        c.runner.openAll()
+        c.addWorker("w2")
+        #expect(try c.run { c.coordinator.isDone })
+        #expect(c.count(.done) == 2)
+    }
 }
 
 @Suite("Early stopping with coordinator and workers in process")
