@@ -8,15 +8,15 @@
 set -euo pipefail
 
 bin=$(realpath "${1:-.build/release/lrsweep}")
+. "$(dirname "$0")/lib.sh"
 workers=${2:-16}; trials=${3:-2000}; seconds=${4:-0.5}; slots=${5:-1}; json=${6:-}
 tag="lrs$$"
 coord="$tag-c"
 
-if [ "$(id -u)" != 0 ] || ! ip netns add "$tag-probe" 2>/dev/null; then
+if ! netns_usable "$tag"; then
     echo "netns-scale: SKIPPED (needs root and ip netns to make worker hosts)"
     exit 0
 fi
-ip netns del "$tag-probe"
 if [ "$workers" -lt 1 ] || [ "$workers" -gt 250 ]; then echo "netns-scale: WORKERS must be 1..250" >&2; exit 1; fi
 
 work=$(mktemp -d)
@@ -29,20 +29,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ip netns add "$coord"
-ip -n "$coord" link set lo up
+netns_host "$coord"
 # One point-to-point link per worker host: 10.214.N.1 (coordinator side) — 10.214.N.2 (worker side).
 for n in $(seq 1 "$workers"); do
-    ns="$tag-w$n"
-    ip netns add "$ns"
-    ip -n "$ns" link set lo up
-    ip link add "$tag-a$n" type veth peer name "$tag-b$n"
-    ip link set "$tag-a$n" netns "$coord"
-    ip link set "$tag-b$n" netns "$ns"
-    ip -n "$coord" addr add "10.214.$n.1/24" dev "$tag-a$n"
-    ip -n "$ns" addr add "10.214.$n.2/24" dev "$tag-b$n"
-    ip -n "$coord" link set "$tag-a$n" up
-    ip -n "$ns" link set "$tag-b$n" up
+    netns_host "$tag-w$n"
+    netns_link "$coord" "$tag-w$n" "$tag" "$n" 10.214
 done
 
 # The same trials as `lrsweep bench scale --kind command`: each a seed, sleeping SECONDS, then the final line.

@@ -6,14 +6,14 @@
 set -euo pipefail
 
 bin=$(realpath "${1:-.build/release/lrsweep}")
+. "$(dirname "$0")/lib.sh"
 tag="lrs$$"
 coord="$tag-c"; w1="$tag-w1"; w2="$tag-w2"
 
-if [ "$(id -u)" != 0 ] || ! ip netns add "$tag-probe" 2>/dev/null; then
+if ! netns_usable "$tag"; then
     echo "netns-test: SKIPPED (needs root and ip netns to make test hosts)"
     exit 0
 fi
-ip netns del "$tag-probe"
 
 work=$(mktemp -d)
 pids=()
@@ -24,34 +24,15 @@ cleanup() {
 }
 trap cleanup EXIT
 
-for ns in "$coord" "$w1" "$w2"; do
-    ip netns add "$ns"
-    ip -n "$ns" link set lo up
-done
+for ns in "$coord" "$w1" "$w2"; do netns_host "$ns"; done
 # One point-to-point link per worker host: 10.213.N.1 (coordinator side) — 10.213.N.2 (worker side).
-n=1
-for ns in "$w1" "$w2"; do
-    ip link add "$tag-a$n" type veth peer name "$tag-b$n"
-    ip link set "$tag-a$n" netns "$coord"
-    ip link set "$tag-b$n" netns "$ns"
-    ip -n "$coord" addr add "10.213.$n.1/24" dev "$tag-a$n"
-    ip -n "$ns" addr add "10.213.$n.2/24" dev "$tag-b$n"
-    ip -n "$coord" link set "$tag-a$n" up
-    ip -n "$ns" link set "$tag-b$n" up
-    n=$((n + 1))
-done
+netns_link "$coord" "$w1" "$tag" 1 10.213
+netns_link "$coord" "$w2" "$tag" 2 10.213
 
 # The trials run a command that stops mid-run until the gate opens (every host sees this folder), so the
 # kill below certainly lands in the middle of a trial, however fast or slow this machine is.
 mkdir -p "$work/gate"
-cat > "$work/trainer.sh" <<'SH'
-#!/bin/sh
-gate="$1"; id="$LRSWEEP_TRIAL_ID"; attempt="$LRSWEEP_ATTEMPT"
-echo "{\"step\": 1, \"val_loss\": $attempt}"
-echo $$ > "$gate/.running-$id-$attempt" && mv "$gate/.running-$id-$attempt" "$gate/running-$id-$attempt"
-while [ ! -e "$gate/open" ]; do kill -0 "$PPID" 2>/dev/null || exit 3; sleep 0.02; done
-echo '{"step": 2, "val_loss": 0.25, "final": true}'
-SH
+gated_trainer "$work/trainer.sh"
 cat > "$work/spec.yaml" <<YAML
 name: netns
 grid:
@@ -77,8 +58,7 @@ ip netns exec "$w2" "$bin" worker --connect tcp://10.213.2.1:5555 --keys "$work/
     >"$work/w2.log" 2>&1 &
 pids+=("$!")
 
-query() { python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])" \
-    "$work/out/results.sqlite" "$1" 2>/dev/null || echo 0; }
+query() { store_value "$work/out/results.sqlite" "$1"; }
 
 # Wait until host1 holds a trial whose trainer waits at the gate, then kill the host's worker and trainer (-9)
 # and start a replacement on the same host. The deadlines only guard against a hang.

@@ -13,6 +13,7 @@ set -euo pipefail
 
 bin=$(realpath "${1:-.build/release/lrsweep}")
 script=$(realpath "$(dirname "$0")/slurm-workers.sbatch")
+. "$(dirname "$0")/lib.sh"
 skip() { echo "slurm-test: SKIPPED ($*)"; exit 0; }
 
 [ "$(id -u)" = 0 ] || skip "needs root to start munged, slurmctld and slurmd"
@@ -118,8 +119,7 @@ for r in sqlite3.connect(sys.argv[1]).execute('SELECT kind, worker, trial_id, de
     exit 1
 }
 # q SQL: one value from the case's store (0 when it does not exist yet).
-q() { python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])" \
-    "$case_dir/out/results.sqlite" "$1" 2>/dev/null || echo 0; }
+q() { store_value "$case_dir/out/results.sqlite" "$1"; }
 # wait_until SECONDS WHAT COMMAND...: polls COMMAND; the deadline only guards against a hang.
 wait_until() {
     local limit=$1 what=$2; shift 2
@@ -144,14 +144,7 @@ not_running() { ! kill -0 "$1" 2>/dev/null; }
 new_case() {
     case_name=$1; case_dir="$work/$1"; case_start=$SECONDS
     mkdir -p "$case_dir/gate"
-    cat > "$case_dir/trainer.sh" <<'SH'
-#!/bin/sh
-gate="$1"; id="$LRSWEEP_TRIAL_ID"; attempt="$LRSWEEP_ATTEMPT"
-echo "{\"step\": 1, \"val_loss\": $attempt}"
-echo $$ > "$gate/.running-$id-$attempt" && mv "$gate/.running-$id-$attempt" "$gate/running-$id-$attempt"
-while [ ! -e "$gate/open" ]; do kill -0 "$PPID" 2>/dev/null || exit 3; sleep 0.02; done
-echo '{"step": 2, "val_loss": 0.25, "final": true}'
-SH
+    gated_trainer "$case_dir/trainer.sh"
     cat > "$case_dir/spec.yaml" <<YAML
 name: $1
 grid:
