@@ -87,6 +87,7 @@ public final class SweepRollouts: RolloutBackend {
             workerArguments: ["--threads", String(threads), "--stay"], executable: executable,
             logDir: "\(workDir)/logs"), logger: logger)
         if bind.hasSuffix(":*") { bind = sweep.endpoint }
+        if let pool { sweep.servedByWorkers(of: pool) }
         try startInProcessWorkers(endpoint: sweep.endpoint)
         if update == 1 && localWorkers == 0 && inProcessWorkers == 0 {
             onEvent(.waitingForWorkers(endpoint: sweep.endpoint))

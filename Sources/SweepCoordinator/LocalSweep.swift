@@ -46,6 +46,8 @@ public final class LocalSweep {
     public let coordinator: Coordinator
     public let options: Options
     private var pool: WorkerPool?
+    /// Worker processes another sweep started, that serve this one too (`--stay`).
+    private var borrowed: WorkerPool?
 
     /// Opens the sweep's store and binds its coordinator (no worker starts yet).
     /// - Throws: ``LocalSweepError`` naming what went wrong and what to do.
@@ -79,11 +81,18 @@ public final class LocalSweep {
         }
         try coordinator.run { snap in
             try onProgress(snap)
-            if let pool, pool.allExited, !coordinator.isDone {
+            if let pool = pool ?? borrowed, pool.allExited, !coordinator.isDone {
                 throw LocalSweepError(description: "all \(pool.count) local workers exited; see \(options.logDir)/ "
                                       + "for why", isUserError: false)
             }
         }
+    }
+
+    /// This sweep is served by the worker processes `other` started (with `--stay`): when they
+    /// have all exited, ``run(onProgress:)`` ends with an error instead of waiting for workers that
+    /// will never come. They stay `other`'s to stop.
+    public func servedByWorkers(of other: LocalSweep) {
+        borrowed = other.pool ?? other.borrowed
     }
 
     /// Waits up to `seconds` for the local workers to leave (they do on the coordinator's `bye`),

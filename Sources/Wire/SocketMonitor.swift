@@ -64,11 +64,18 @@ final class HandshakeMonitor {
     private let pair: ZMQSocket
     private static let counter = Mutex(0)
 
-    init(watching socket: ZMQSocket, context: ZMQContext) throws {
+    /// What the monitor saw of one handshake.
+    enum Event {
+        case succeeded
+        case failed(HandshakeFailure)
+    }
+
+    /// - Parameter successes: report completed handshakes too (``events()``), not only failures.
+    init(watching socket: ZMQSocket, context: ZMQContext, successes: Bool = false) throws {
         let n = Self.counter.withLock { $0 += 1; return $0 }
         let address = "inproc://lrsweep-monitor-\(getpid())-\(n)"
         let events = ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
-            | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL
+            | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | (successes ? ZMQ_EVENT_HANDSHAKE_SUCCEEDED : 0)
         try socket.startMonitor(address: address, events: events)
         pair = try ZMQSocket(context: context, type: .pair)
         try pair.connect(address)
@@ -76,15 +83,25 @@ final class HandshakeMonitor {
 
     /// The failures reported since the last call, with the endpoint each concerns.
     func failures() -> [(failure: HandshakeFailure, endpoint: String)] {
-        var found: [(HandshakeFailure, String)] = []
+        events().compactMap { event, endpoint in
+            if case .failed(let f) = event { (f, endpoint) } else { nil }
+        }
+    }
+
+    /// The handshakes that completed or failed since the last call, in order.
+    func events() -> [(event: Event, endpoint: String)] {
+        var found: [(Event, String)] = []
         while let frames = try? pair.receive(dontWait: true) {
             // Frame 1: a 16-bit event and a 32-bit value (native byte order); frame 2: the endpoint.
             guard frames.count == 2, frames[0].count == 6 else { continue }
             let f = frames[0]
             let event = Int(UInt16(f[0]) | UInt16(f[1]) << 8)
             let value = Int(UInt32(f[2]) | UInt32(f[3]) << 8 | UInt32(f[4]) << 16 | UInt32(f[5]) << 24)
-            if let failure = HandshakeFailure(event: event, value: value) {
-                found.append((failure, String(decoding: frames[1], as: UTF8.self)))
+            let endpoint = String(decoding: frames[1], as: UTF8.self)
+            if Int32(event) == ZMQ_EVENT_HANDSHAKE_SUCCEEDED {
+                found.append((.succeeded, endpoint))
+            } else if let failure = HandshakeFailure(event: event, value: value) {
+                found.append((.failed(failure), endpoint))
             }
         }
         return found

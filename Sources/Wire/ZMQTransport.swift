@@ -132,7 +132,8 @@ public final class ZMQDealerTransport: PeerTransport {
     /// leaving it retrying a connection that can never work.
     private let monitor: HandshakeMonitor
     private var failure: HandshakeFailure?
-    private var closedDuringHandshake = 0
+    /// Connections closed during their handshake since the last one that completed.
+    private(set) var closedDuringHandshake = 0
 
     /// - Parameters:
     ///   - identity: the id the coordinator knows this peer by (nil: libzmq picks one).
@@ -142,21 +143,27 @@ public final class ZMQDealerTransport: PeerTransport {
         socket = try ZMQSocket(context: context, type: .dealer)
         if let identity { try socket.setOption(ZMQ_ROUTING_ID, bytes: Array(identity.utf8)) }
         if let curve { try socket.makeCurveClient(serverKey: curve.serverKey, keys: curve.keys) }
-        monitor = try HandshakeMonitor(watching: socket, context: context)
+        monitor = try HandshakeMonitor(watching: socket, context: context, successes: true)
         try socket.connect(endpoint)
     }
 
-    /// A closed connection without detail counts only when it repeats (libzmq reconnects every
-    /// 100 ms), so that a coordinator restarting in the middle of a handshake does not end the worker.
+    /// A closed connection without detail counts only when it repeats with no handshake completing
+    /// in between (libzmq reconnects every 100 ms), so that coordinators closing in the middle of a
+    /// handshake (a restart, or one sweep after another for a `--stay` worker) never end the worker.
     public func handshakeFailure() -> HandshakeFailure? {
         guard failure == nil else { return failure }
-        for (found, _) in monitor.failures() {
-            if case .closedByPeer = found {
-                closedDuringHandshake += 1
-                if closedDuringHandshake < 3 { continue }
+        for (event, _) in monitor.events() {
+            switch event {
+            case .succeeded:
+                closedDuringHandshake = 0
+            case .failed(let found):
+                if case .closedByPeer = found {
+                    closedDuringHandshake += 1
+                    if closedDuringHandshake < 3 { continue }
+                }
+                failure = found
             }
-            failure = found
-            break
+            if failure != nil { break }
         }
         return failure
     }
