@@ -222,18 +222,38 @@ struct DashboardHTTPTests {
         let server = try server([f.dir])
         let app = server.application()
         try await app.test(.router) { client in
-            async let stream = get(client, "/s/sweep/events?limit=1")
-            // Write only once the stream is subscribed, so the point certainly lands after it.
-            let deadline = Date().addingTimeInterval(30)
-            while server.feed.subscriberCount == 0 && Date() < deadline { try await Task.sleep(nanoseconds: 1_000_000) }
-            #expect(server.feed.subscriberCount == 1)
-            try f.addPoint(trial: "t2", step: 4, value: 0.5)
-            let r = try await stream
-            #expect(r.status == 200)
-            #expect(r.headers[.contentType] == "text/event-stream")
-            #expect(r.body.hasPrefix("retry: 1000\nevent: hello\n"))
-            #expect(r.body.contains("event: store\n"))
-            #expect(server.feed.subscriberCount == 0)
+            typealias Reply = (status: Int, body: String, headers: HTTPFields)
+            try await withThrowingTaskGroup(of: Reply?.self) { group in
+                group.addTask { try await get(client, "/s/sweep/events?limit=1") }
+                // Write only once the stream is subscribed, so the point certainly lands after it. The
+                // stream's task may wait long for a thread while other suites hold the pool; the
+                // guards only stop a hang (a point written before the subscription is never pushed).
+                let subscribed = Date().addingTimeInterval(600)
+                while server.feed.subscriberCount == 0 && Date() < subscribed {
+                    try await Task.sleep(nanoseconds: 1_000_000)
+                }
+                guard server.feed.subscriberCount == 1 else {
+                    Issue.record("the event stream never subscribed")
+                    group.cancelAll()
+                    return
+                }
+                try f.addPoint(trial: "t2", step: 4, value: 0.5)
+                group.addTask {
+                    try await Task.sleep(nanoseconds: 600_000_000_000)
+                    return nil
+                }
+                let first = try await group.next() ?? nil
+                group.cancelAll()
+                guard let r = first else {
+                    Issue.record("no store event reached the stream after the point was written")
+                    return
+                }
+                #expect(r.status == 200)
+                #expect(r.headers[.contentType] == "text/event-stream")
+                #expect(r.body.hasPrefix("retry: 1000\nevent: hello\n"))
+                #expect(r.body.contains("event: store\n"))
+                #expect(server.feed.subscriberCount == 0)
+            }
         }
     }
 
