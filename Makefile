@@ -29,8 +29,8 @@ test: setup
 	bash cluster/slurm-test.sh $(BIN)
 	bash scripts/latex-test.sh $(BIN)
 
-# `make test-stress N=5`: the built suite N times in a row beside a process that burns one core; prints
-# every failure. Run it before you stop whenever you touch tests that involve processes or time.
+# `make test-stress N=5`: the built suite, netns and Slurm tests N times in a row beside a process that burns one
+# core; prints every failure. Run it before you stop whenever you touch tests that involve processes or time.
 N ?= 5
 test-stress: setup
 	$(SWIFT) build $(TEST_FLAGS) --build-tests

@@ -18,11 +18,13 @@ for i in $(seq 1 "$runs"); do
     swift test --skip-build "$@" >"$logs/run-$i.log" 2>&1
     status=$?
     bash cluster/netns-test.sh .build/release/lrsweep >>"$logs/run-$i.log" 2>&1 || status=1
-    summary=$(grep -E "^✔ Test run|^✘ Test run|netns-test:" "$logs/run-$i.log" | tr '\n' ' ')
+    bash cluster/slurm-test.sh .build/release/lrsweep >>"$logs/run-$i.log" 2>&1 || status=1
+    summary=$(grep -E "^✔ Test run|^✘ Test run|netns-test:|slurm-test: (passed|FAILED|SKIPPED)" "$logs/run-$i.log" \
+        | tr '\n' ' ')
     echo "stress run $i/$runs: $([ $status = 0 ] && echo passed || echo FAILED) in $(( $(date +%s) - t0 )) s · $summary"
     if [ $status != 0 ]; then
         failed=$((failed + 1))
-        grep -E "^✘ Test .* (failed|recorded an issue)|netns-test: FAILED" "$logs/run-$i.log" | sed 's/^/    /'
+        grep -E "^✘ Test .* (failed|recorded an issue)|(netns|slurm)-test: FAILED" "$logs/run-$i.log" | sed 's/^/    /'
     fi
 done
 echo "stress: $((runs - failed)) passed, $failed failed in $(( $(date +%s) - started )) s, one core busy throughout (logs in $logs)"
