@@ -83,7 +83,7 @@ public struct Makespan: Sendable, Hashable {
         guard let first = spans.map(\.started).min(), let last = spans.map(\.finished).max(), last > first else {
             return nil
         }
-        precondition(slots >= 1 && Self.peak(of: spans) <= slots, "more trials ran at once than there are slots")
+        precondition(slots >= 1, "a makespan needs at least one slot")
         let n = Double(spans.count)
         let lastLease = spans.map(\.started).max() ?? first
         trials = spans.count
@@ -93,11 +93,9 @@ public struct Makespan: Sendable, Hashable {
         runnerExtra = spans.reduce(0) { $0 + $1.seconds - trialSeconds } / n
         roundTrip = spans.reduce(0) { $0 + ($1.finished - $1.started - $1.seconds) } / n
         tailSeconds = last - lastLease
-        // A sweep over the times where trials start (+1) and end (−1); ends first at equal times,
-        // since a result and the lease it frees a slot for are stored in the same batch.
         var ramp = 0.0, gaps = 0.0, tail = 0.0, running = 0, peak = 0
         var fullAt: Double?
-        let events = spans.flatMap { [($0.started, 1), ($0.finished, -1)] }.sorted { ($0.0, $0.1) < ($1.0, $1.1) }
+        let events = Self.timeline(spans)
         for (i, (t, delta)) in events.enumerated() {
             running += delta
             peak = max(peak, running)
@@ -111,13 +109,19 @@ public struct Makespan: Sendable, Hashable {
         tailIdle = tail / n
         rampSeconds = fullAt.map { $0 - first }
         peakRunning = peak
+        precondition(peak <= slots, "more trials ran at once than there are slots")
+    }
+
+    /// The times where trials start (+1) and end (−1), in order; ends first at equal times, since a
+    /// result and the lease it frees a slot for are stored in the same batch.
+    static func timeline(_ spans: [TrialSpan]) -> [(time: Double, delta: Int)] {
+        spans.flatMap { [($0.started, 1), ($0.finished, -1)] }.sorted { ($0.0, $0.1) < ($1.0, $1.1) }
     }
 
     /// Most spans that overlap at once (a result and a lease at the same instant do not overlap).
     public static func peak(of spans: [TrialSpan]) -> Int {
-        let events = spans.flatMap { [($0.started, 1), ($0.finished, -1)] }.sorted { ($0.0, $0.1) < ($1.0, $1.1) }
         var running = 0, peak = 0
-        for (_, delta) in events {
+        for (_, delta) in timeline(spans) {
             running += delta
             peak = max(peak, running)
         }
